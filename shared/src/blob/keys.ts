@@ -1,0 +1,13 @@
+/** The only place blob keys are built. Ids are server-generated UUIDs. */
+const pad = (n: number) => String(n).padStart(4, '0');
+
+export const blobKeys = {
+  invoicePrefix: (invoiceId: string) => `invoices/${invoiceId}/`,
+  sourcePdf: (invoiceId: string) => `invoices/${invoiceId}/source.pdf`,
+  pagePdf: (invoiceId: string, page: number) => `invoices/${invoiceId}/pages/${pad(page)}.pdf`,
+  pagePng: (invoiceId: string, page: number) => `invoices/${invoiceId}/pages/${pad(page)}.png`,
+  pageText: (invoiceId: string, page: number) => `invoices/${invoiceId}/pages/${pad(page)}.txt`,
+  extraction: (invoiceId: string, page: number) => `invoices/${invoiceId}/extractions/${pad(page)}.json`,
+  invoice: (invoiceId: string) => `invoices/${invoiceId}/invoice.json`,
+  timings: (invoiceId: string) => `invoices/${invoiceId}/timings.json`,
+};

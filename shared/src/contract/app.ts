@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { blobKeys } from '../blob/keys';
+import type { BlobStore } from '../blob/store';
+import { Invoice } from '../domain/schemas';
+import type { Timings } from '../flow/types';
+import { type PdfLimits, PdfValidationError, pdfLimitsFromEnv, validatePdf } from '../pdf/validate';
+import { errorResponse } from './errors';
+import type { AcceptedBody, InvoiceOrchestrator, RunState, StatusBody } from './types';
+
+export type InvoiceAppOptions = {
+  orchestrator: InvoiceOrchestrator;
+  blobs: BlobStore;
+  limits?: PdfLimits;
+  /** upper bound for ?wait=true; a request may ask for less with ?timeoutMs= */
+  maxWaitMs?: number;
+};
+
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The common HTTP contract (DESIGN.md), written once. A stack supplies only its orchestrator;
+ * validation, storage of the upload, the error shape and reading the claim-checked invoice
+ * are the same everywhere, which is what keeps the comparison fair.
+ */
+export function createInvoiceApp({ orchestrator, blobs, limits = pdfLimitsFromEnv(), maxWaitMs }: InvoiceAppOptions) {
+  const maxBytes = limits.maxBytes ?? 25 * 1024 * 1024;
+  const waitCap = maxWaitMs ?? Number(process.env.MAX_WAIT_MS ?? 600_000);
+  const app = new Hono();
+
+  async function describe(id: string, state: RunState): Promise<StatusBody> {
+    const body: StatusBody = { id, status: state.status };
+    if (state.status === 'completed' && state.output) {
+      const [invoice, timings] = await Promise.all([
+        blobs.getText(state.output.invoiceKey),
+        blobs.getText(blobKeys.timings(id)).catch(() => undefined),
+      ]);
+      body.invoice = Invoice.parse(JSON.parse(invoice));
+      if (timings) body.timings = JSON.parse(timings) as Timings;
+    }
+    if (state.error) body.error = state.error;
+    return body;
+  }
+
+  app.get('/healthz', async (c) => {
+    const ready = await orchestrator.ready().catch(() => false);
+    return ready
+      ? c.json({ status: 'ok', orchestrator: orchestrator.name })
+      : errorResponse(c, 503, 'not_ready', `${orchestrator.name} cannot take work yet`);
+  });
+
+  app.post(
+    '/api/invoices',
+    async (c, next) => {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/pdf') {
+        return errorResponse(c, 415, 'unsupported_media_type', `send the PDF as application/pdf, not "${type || 'nothing'}"`);
+      }
+      await next();
+    },
+    bodyLimit({
+      maxSize: maxBytes,
+      onError: (c) => errorResponse(c, 413, 'too_large', `the PDF is larger than ${maxBytes} bytes`),
+    }),
+    async (c) => {
+      const acceptedAt = Date.now();
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      try {
+        await validatePdf(bytes, limits);
+      } catch (error) {
+        if (error instanceof PdfValidationError) {
+          return errorResponse(c, error.status as ContentfulStatusCode, error.code, error.message);
+        }
+        throw error;
+      }
+      const invoiceId = randomUUID();
+      const pdfKey = blobKeys.sourcePdf(invoiceId);
+      await blobs.put(pdfKey, bytes, 'application/pdf');
+      try {
+        await orchestrator.start({ invoiceId, pdfKey, acceptedAt });
+      } catch (error) {
+        // Nothing is left behind when the engine refuses the run.
+        await blobs.deletePrefix(blobKeys.invoicePrefix(invoiceId)).catch(() => {});
+        return errorResponse(c, 503, 'engine_unavailable', `${orchestrator.name} did not start the run: ${(error as Error).message}`);
+      }
+      const statusUrl = `/api/invoices/${invoiceId}`;
+      if (c.req.query('wait') !== 'true') {
+        c.header('Location', statusUrl);
+        return c.json({ id: invoiceId, statusUrl } satisfies AcceptedBody, 202);
+      }
+      const requested = Number(c.req.query('timeoutMs') ?? waitCap);
+      const timeoutMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested, waitCap) : waitCap;
+      const state = await orchestrator.wait(invoiceId, timeoutMs);
+      if (state.status === 'completed') return c.json(await describe(invoiceId, state), 200);
+      if (state.status === 'failed') {
+        return errorResponse(c, 502, 'workflow_failed', state.error ?? 'the workflow failed', { id: invoiceId, statusUrl });
+      }
+      return errorResponse(c, 504, 'wait_timeout', `not done after ${timeoutMs} ms; poll statusUrl`, { id: invoiceId, statusUrl });
+    },
+  );
+
+  app.get('/api/invoices/:id', async (c) => {
+    const id = c.req.param('id');
+    const state = ID.test(id) ? await orchestrator.status(id) : undefined;
+    if (!state) return errorResponse(c, 404, 'not_found', `no invoice with id "${id}"`);
+    return c.json(await describe(id, state));
+  });
+
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => {
+    console.error(`[${orchestrator.name}] ${c.req.method} ${c.req.path} failed:`, error);
+    return errorResponse(c, 500, 'internal_error', error.message);
+  });
+  return app;
+}

@@ -1,0 +1,85 @@
+import { aggregateInvoice, serializeInvoice } from '../domain/aggregate';
+import { PageExtraction } from '../domain/schemas';
+import { blobKeys } from '../blob/keys';
+import type { BlobStore } from '../blob/store';
+import { type LlmClient, llmClientFromEnv } from '../llm/client';
+import { blobStoreFromEnv } from '../blob/from-env';
+import { renderPage } from '../pdf/render';
+import { splitPdf } from '../pdf/split';
+import { computeTimings } from './timings';
+import type {
+  AggregateInput,
+  AggregateResult,
+  ExtractInput,
+  ExtractResult,
+  PageRef,
+  SplitInput,
+  SplitResult,
+} from './types';
+
+export type ActivityDeps = { blobs: BlobStore; llm: LlmClient };
+
+/**
+ * The three activities of the flow, written once. Every stack wraps these thinly in its own
+ * activity/handler shape. Each is idempotent: re-running it rewrites the same blobs with the
+ * same bytes, so at-least-once delivery by any engine is safe.
+ */
+export function createActivities({ blobs, llm }: ActivityDeps) {
+  return {
+    async split({ invoiceId, pdfKey }: SplitInput): Promise<SplitResult> {
+      const startedAt = Date.now();
+      const pagePdfs = await splitPdf(await blobs.get(pdfKey));
+      const pages: PageRef[] = [];
+      for (const [index, pdf] of pagePdfs.entries()) {
+        const pageNumber = index + 1;
+        const { png, text } = await renderPage(pdf);
+        const ref: PageRef = {
+          pageNumber,
+          pdfKey: blobKeys.pagePdf(invoiceId, pageNumber),
+          pngKey: blobKeys.pagePng(invoiceId, pageNumber),
+          textKey: blobKeys.pageText(invoiceId, pageNumber),
+        };
+        await Promise.all([
+          blobs.put(ref.pdfKey, pdf, 'application/pdf'),
+          blobs.put(ref.pngKey, png, 'image/png'),
+          blobs.put(ref.textKey, text, 'text/plain; charset=utf-8'),
+        ]);
+        pages.push(ref);
+      }
+      return { pages, span: { startedAt, finishedAt: Date.now() } };
+    },
+
+    async extract({ invoiceId, page }: ExtractInput): Promise<ExtractResult> {
+      const startedAt = Date.now();
+      const { extraction, attempts } = await llm.extract({ pageKey: page.textKey, pageNumber: page.pageNumber });
+      const extractionKey = blobKeys.extraction(invoiceId, page.pageNumber);
+      await blobs.put(extractionKey, JSON.stringify(extraction), 'application/json');
+      return { pageNumber: page.pageNumber, extractionKey, attempts, span: { startedAt, finishedAt: Date.now() } };
+    },
+
+    async aggregate({ invoiceId, acceptedAt, split, extractions }: AggregateInput): Promise<AggregateResult> {
+      const startedAt = Date.now();
+      const pages = await Promise.all(
+        extractions.map(async (e) => PageExtraction.parse(JSON.parse(await blobs.getText(e.extractionKey)))),
+      );
+      const invoice = aggregateInvoice(pages);
+      const invoiceKey = blobKeys.invoice(invoiceId);
+      await blobs.put(invoiceKey, serializeInvoice(invoice), 'application/json');
+      const timings = computeTimings({
+        acceptedAt,
+        split,
+        extract: extractions.map((e) => e.span),
+        aggregate: { startedAt, finishedAt: Date.now() },
+      });
+      await blobs.put(blobKeys.timings(invoiceId), JSON.stringify(timings), 'application/json');
+      return { invoiceKey, pageCount: invoice.pageCount, discrepancyCount: invoice.discrepancies.length };
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+/** The activities wired from environment variables, as every worker process builds them. */
+export function activitiesFromEnv(options: { retries: 'in-process' | 'engine' }, env = process.env): Activities {
+  return createActivities({ blobs: blobStoreFromEnv(env), llm: llmClientFromEnv(options.retries, env) });
+}

@@ -1,0 +1,38 @@
+/**
+ * What travels between the steps of the flow. Only blob keys and small numbers: page data,
+ * extractions and the invoice itself stay in blob storage (claim-check), so workflow history
+ * stays small whatever the page count.
+ */
+export type WorkflowInput = { invoiceId: string; pdfKey: string; acceptedAt: number };
+
+export type PageRef = { pageNumber: number; pdfKey: string; pngKey: string; textKey: string };
+
+/** Wall-clock span of one activity, measured inside the activity. */
+export type Span = { startedAt: number; finishedAt: number };
+
+export type SplitInput = { invoiceId: string; pdfKey: string };
+export type SplitResult = { pages: PageRef[]; span: Span };
+
+export type ExtractInput = { invoiceId: string; page: PageRef };
+export type ExtractResult = { pageNumber: number; extractionKey: string; attempts: number; span: Span };
+
+export type AggregateInput = {
+  invoiceId: string;
+  acceptedAt: number;
+  split: Span;
+  extractions: ExtractResult[];
+};
+export type AggregateResult = { invoiceKey: string; pageCount: number; discrepancyCount: number };
+
+/** What every workflow returns. */
+export type WorkflowOutput = AggregateResult;
+
+/** Per-step wall time measured inside the stack (see contract/types). */
+export type Timings = {
+  totalMs: number;
+  splitMs: number;
+  extractMs: number;
+  aggregateMs: number;
+  /** totalMs minus the time spent inside activities on the critical path. */
+  orchestrationMs: number;
+};

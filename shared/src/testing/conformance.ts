@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { BlobStore } from '../blob/store';
+import type { AcceptedBody, ErrorBody, StatusBody } from '../contract/types';
+import { serializeInvoice } from '../domain/aggregate';
+import { BAD_INPUTS, SAMPLES } from '../samples/corpus';
+
+export type ConformanceTarget = {
+  /** name shown in the test titles */
+  name: string;
+  /** read lazily: the stack is started in the caller's beforeAll */
+  stack: () => { apiUrl: string; blobs: BlobStore };
+  /** how long a single sample may take through this stack */
+  timeoutMs?: number;
+};
+
+async function post(apiUrl: string, body: Uint8Array | string, contentType: string, query = '') {
+  const response = await fetch(`${apiUrl}/api/invoices${query}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : Buffer.from(body),
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+async function poll(apiUrl: string, id: string, timeoutMs: number): Promise<StatusBody> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${apiUrl}/api/invoices/${id}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as StatusBody;
+    expect(['pending', 'running', 'completed', 'failed']).toContain(body.status);
+    if (body.status === 'completed' || body.status === 'failed' || Date.now() > deadline) return body;
+    await sleep(100);
+  }
+}
+
+function expectTimings(body: StatusBody) {
+  expect(body.timings).toBeDefined();
+  for (const key of ['totalMs', 'splitMs', 'extractMs', 'aggregateMs', 'orchestrationMs'] as const) {
+    expect(typeof body.timings![key]).toBe('number');
+  }
+  expect(body.timings!.totalMs).toBeGreaterThanOrEqual(body.timings!.splitMs);
+}
+
+/**
+ * The contract every stack serves (DESIGN.md), as vitest tests. A stack's test file starts its
+ * stack once in beforeAll and calls this; the same assertions run against every orchestrator.
+ */
+export function describeConformance(target: ConformanceTarget) {
+  const timeoutMs = target.timeoutMs ?? 120_000;
+  describe(`HTTP contract: ${target.name}`, () => {
+    it('GET /healthz answers 200 once the stack can take work', async () => {
+      const response = await fetch(`${target.stack().apiUrl}/healthz`);
+      expect(response.status).toBe(200);
+    });
+
+    for (const sample of SAMPLES) {
+      it(`?wait=true returns the golden invoice for ${sample.name}`, { timeout: timeoutMs }, async () => {
+        const { apiUrl } = target.stack();
+        const { status, body } = await post(apiUrl, await readFile(sample.pdfPath), 'application/pdf', `?wait=true&timeoutMs=${timeoutMs}`);
+        expect(status, JSON.stringify(body)).toBe(200);
+        const result = body as StatusBody;
+        expect(result.status).toBe('completed');
+        expect(serializeInvoice(result.invoice!)).toBe(await readFile(sample.goldenPath, 'utf8'));
+        expectTimings(result);
+      });
+    }
+
+    it('202 + polling the statusUrl reaches the golden invoice', { timeout: timeoutMs }, async () => {
+      const { apiUrl } = target.stack();
+      const sample = SAMPLES.find((s) => s.pages === 3) ?? SAMPLES[0]!;
+      const { status, body } = await post(apiUrl, await readFile(sample.pdfPath), 'application/pdf');
+      expect(status).toBe(202);
+      const accepted = body as AcceptedBody;
+      expect(accepted.statusUrl).toBe(`/api/invoices/${accepted.id}`);
+      const done = await poll(apiUrl, accepted.id, timeoutMs);
+      expect(done.status).toBe('completed');
+      expect(serializeInvoice(done.invoice!)).toBe(await readFile(sample.goldenPath, 'utf8'));
+      expectTimings(done);
+    });
+
+    it('GET of an unknown id is a 404 in the error shape', async () => {
+      const response = await fetch(`${target.stack().apiUrl}/api/invoices/00000000-0000-4000-8000-000000000000`);
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as ErrorBody).error.code).toBe('not_found');
+    });
+
+    describe('bad input is refused before any work, leaving nothing behind', () => {
+      const cases = BAD_INPUTS;
+      for (const bad of cases) {
+        it(`${bad.name} -> ${bad.status} ${bad.code}`, async () => {
+          const { apiUrl, blobs } = target.stack();
+          const before = await blobs.list('invoices/');
+          const { status, body } = await post(apiUrl, await bad.load(), bad.contentType);
+          expect(status, JSON.stringify(body)).toBe(bad.status);
+          const error = (body as ErrorBody).error;
+          expect(error.code).toBe(bad.code);
+          expect(error.message.length).toBeGreaterThan(0);
+          // The upload is validated before it is stored or a run starts.
+          expect(await blobs.list('invoices/')).toEqual(before);
+        });
+      }
+    });
+  });
+}
