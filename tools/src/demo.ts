@@ -15,7 +15,8 @@ const { values } = parseArgs({
   },
 });
 const sample = SAMPLES.find((s) => s.name === values.sample);
-if (!sample) throw new Error(`unknown sample "${values.sample}"; known: ${SAMPLES.map((s) => s.name).join(', ')}`);
+if (!sample)
+  throw new Error(`unknown sample "${values.sample}"; known: ${SAMPLES.map((s) => s.name).join(', ')}`);
 const stacks = values.stacks ? values.stacks.split(',') : invoiceStacks();
 const golden = await readFile(sample.goldenPath, 'utf8');
 const pdf = await readFile(sample.pdfPath);
@@ -43,13 +44,21 @@ for (const stack of stacks) {
     rows.push({ stack, ok: true, golden: matches, body, upMs });
     if (!printed) {
       const inv = body.invoice!;
-      console.log(`\nInvoice ${inv.invoiceNumber} from ${inv.vendor?.name} to ${inv.customer?.name}, ${inv.pageCount} pages,`);
-      console.log(`${inv.lineItems.length} line items, subtotal ${formatMinor(inv.subtotal ?? 0)} + tax ${formatMinor(inv.tax ?? 0)} = total ${formatMinor(inv.total ?? 0)} ${inv.currency}`);
-      console.log(`discrepancies: ${inv.discrepancies.length ? inv.discrepancies.map((d) => d.code).join(', ') : 'none'}`);
+      console.log(
+        `\nInvoice ${inv.invoiceNumber} from ${inv.vendor?.name} to ${inv.customer?.name}, ${inv.pageCount} pages,`,
+      );
+      console.log(
+        `${inv.lineItems.length} line items, subtotal ${formatMinor(inv.subtotal ?? 0)} + tax ${formatMinor(inv.tax ?? 0)} = total ${formatMinor(inv.total ?? 0)} ${inv.currency}`,
+      );
+      console.log(
+        `discrepancies: ${inv.discrepancies.length ? inv.discrepancies.map((d) => d.code).join(', ') : 'none'}`,
+      );
       console.log(serializeInvoice(inv).split('\n').slice(0, 40).join('\n'), '\n  ...');
       printed = true;
     }
-    console.log(`=== ${stack}: ${matches ? 'matches' : 'DIFFERS FROM'} the golden invoice; timings ${JSON.stringify(body.timings)}`);
+    console.log(
+      `=== ${stack}: ${matches ? 'matches' : 'DIFFERS FROM'} the golden invoice; timings ${JSON.stringify(body.timings)}`,
+    );
   } catch (error) {
     rows.push({ stack, ok: false, golden: false, error: (error as Error).message, upMs: Date.now() - began });
     console.error(`=== ${stack}: FAILED: ${(error as Error).message}`);
@@ -63,7 +72,9 @@ const header = ['stack', 'result', 'total', 'split', 'extract', 'aggregate', 'or
 const table = rows.map((r) => [
   r.stack,
   r.ok ? (r.golden ? 'golden' : 'WRONG') : 'FAILED',
-  ...(['totalMs', 'splitMs', 'extractMs', 'aggregateMs', 'orchestrationMs'] as const).map((k) => String(r.body?.timings?.[k] ?? '-')),
+  ...(['totalMs', 'splitMs', 'extractMs', 'aggregateMs', 'orchestrationMs'] as const).map((k) =>
+    String(r.body?.timings?.[k] ?? '-'),
+  ),
   String(r.upMs),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));

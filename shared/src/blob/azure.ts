@@ -1,5 +1,5 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { assertSafeKey, type BlobStore, BlobNotFoundError } from './store';
+import { assertSafeKey, BlobNotFoundError, type BlobStore } from './store';
 
 /** Azure Blob Storage (or Azurite). One container holds every invoice's blobs. */
 export class AzureBlobStore implements BlobStore {
@@ -8,7 +8,8 @@ export class AzureBlobStore implements BlobStore {
   private created?: Promise<unknown>;
 
   constructor(connectionString: string, containerName = 'invoices') {
-    this.container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
+    this.container =
+      BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
   }
 
   private ensureContainer() {

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { assertSafeKey, type BlobStore, BlobNotFoundError } from './store';
+import { assertSafeKey, BlobNotFoundError, type BlobStore } from './store';
 
 /** A folder on disk. Writes go to a temp file first, so a reader never sees half a blob. */
 export class LocalBlobStore implements BlobStore {

@@ -25,7 +25,12 @@ const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * validation, storage of the upload, the error shape and reading the claim-checked invoice
  * are the same everywhere, which is what keeps the comparison fair.
  */
-export function createInvoiceApp({ orchestrator, blobs, limits = pdfLimitsFromEnv(), maxWaitMs }: InvoiceAppOptions) {
+export function createInvoiceApp({
+  orchestrator,
+  blobs,
+  limits = pdfLimitsFromEnv(),
+  maxWaitMs,
+}: InvoiceAppOptions) {
   const maxBytes = limits.maxBytes ?? 25 * 1024 * 1024;
   const waitCap = maxWaitMs ?? Number(process.env.MAX_WAIT_MS ?? 600_000);
   const app = new Hono();
@@ -56,7 +61,12 @@ export function createInvoiceApp({ orchestrator, blobs, limits = pdfLimitsFromEn
     async (c, next) => {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/pdf') {
-        return errorResponse(c, 415, 'unsupported_media_type', `send the PDF as application/pdf, not "${type || 'nothing'}"`);
+        return errorResponse(
+          c,
+          415,
+          'unsupported_media_type',
+          `send the PDF as application/pdf, not "${type || 'nothing'}"`,
+        );
       }
       await next();
     },
@@ -83,7 +93,12 @@ export function createInvoiceApp({ orchestrator, blobs, limits = pdfLimitsFromEn
       } catch (error) {
         // Nothing is left behind when the engine refuses the run.
         await blobs.deletePrefix(blobKeys.invoicePrefix(invoiceId)).catch(() => {});
-        return errorResponse(c, 503, 'engine_unavailable', `${orchestrator.name} did not start the run: ${(error as Error).message}`);
+        return errorResponse(
+          c,
+          503,
+          'engine_unavailable',
+          `${orchestrator.name} did not start the run: ${(error as Error).message}`,
+        );
       }
       const statusUrl = `/api/invoices/${invoiceId}`;
       if (c.req.query('wait') !== 'true') {
@@ -95,9 +110,15 @@ export function createInvoiceApp({ orchestrator, blobs, limits = pdfLimitsFromEn
       const state = await orchestrator.wait(invoiceId, timeoutMs);
       if (state.status === 'completed') return c.json(await describe(invoiceId, state), 200);
       if (state.status === 'failed') {
-        return errorResponse(c, 502, 'workflow_failed', state.error ?? 'the workflow failed', { id: invoiceId, statusUrl });
+        return errorResponse(c, 502, 'workflow_failed', state.error ?? 'the workflow failed', {
+          id: invoiceId,
+          statusUrl,
+        });
       }
-      return errorResponse(c, 504, 'wait_timeout', `not done after ${timeoutMs} ms; poll statusUrl`, { id: invoiceId, statusUrl });
+      return errorResponse(c, 504, 'wait_timeout', `not done after ${timeoutMs} ms; poll statusUrl`, {
+        id: invoiceId,
+        statusUrl,
+      });
     },
   );
 

@@ -25,7 +25,8 @@ export function serveApp(app: Hono, options: { port?: number; host?: string } = 
 
 /** The API process of a stack: the common contract over one orchestrator. */
 export async function serveInvoiceApi(
-  options: Omit<InvoiceAppOptions, 'blobs'> & Partial<Pick<InvoiceAppOptions, 'blobs'>> & { port?: number; host?: string },
+  options: Omit<InvoiceAppOptions, 'blobs'> &
+    Partial<Pick<InvoiceAppOptions, 'blobs'>> & { port?: number; host?: string },
 ): Promise<Served> {
   const app = createInvoiceApp({ ...options, blobs: options.blobs ?? blobStoreFromEnv() });
   const served = await serveApp(app, options);

@@ -29,7 +29,12 @@ describe('aggregateInvoice', () => {
   it('takes the header from page 1, totals from the last page and keeps lines in page order', () => {
     const invoice = aggregateInvoice(pages);
     expect(invoice.invoiceNumber).toBe('INV-1');
-    expect(invoice.lineItems.map((l) => [l.position, l.page])).toEqual([[1, 1], [2, 1], [3, 2], [4, 3]]);
+    expect(invoice.lineItems.map((l) => [l.position, l.page])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 3],
+    ]);
     expect(invoice).toMatchObject({ subtotal: 3199, tax: 608, total: 3807, pageCount: 3, discrepancies: [] });
   });
 
@@ -45,7 +50,11 @@ describe('aggregateInvoice', () => {
     const invoice = aggregateInvoice(wrong);
     expect(invoice.subtotal).toBe(3300);
     expect(invoice.total).toBe(4000);
-    expect(invoice.discrepancies.map((d) => d.code)).toEqual(['line_amount_mismatch', 'line_sum_mismatch', 'total_mismatch']);
+    expect(invoice.discrepancies.map((d) => d.code)).toEqual([
+      'line_amount_mismatch',
+      'line_sum_mismatch',
+      'total_mismatch',
+    ]);
     expect(invoice.discrepancies[2]).toMatchObject({ expected: 3908, actual: 4000 });
   });
 

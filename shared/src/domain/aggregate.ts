@@ -1,5 +1,5 @@
-import type { Discrepancy, Invoice, LineItem, PageExtraction } from './schemas';
 import { formatMinor } from './money';
+import type { Discrepancy, Invoice, LineItem, PageExtraction } from './schemas';
 
 /**
  * Merges page extractions into one invoice. Deterministic: the input order does not matter,

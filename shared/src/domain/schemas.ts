@@ -36,7 +36,13 @@ export const PageExtraction = z.object({
 });
 
 export const Discrepancy = z.object({
-  code: z.enum(['line_sum_mismatch', 'total_mismatch', 'missing_header', 'missing_totals', 'line_amount_mismatch']),
+  code: z.enum([
+    'line_sum_mismatch',
+    'total_mismatch',
+    'missing_header',
+    'missing_totals',
+    'line_amount_mismatch',
+  ]),
   message: z.string(),
   expected: minor.optional(),
   actual: minor.optional(),

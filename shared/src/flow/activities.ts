@@ -1,9 +1,9 @@
-import { aggregateInvoice, serializeInvoice } from '../domain/aggregate';
-import { PageExtraction } from '../domain/schemas';
+import { blobStoreFromEnv } from '../blob/from-env';
 import { blobKeys } from '../blob/keys';
 import type { BlobStore } from '../blob/store';
+import { aggregateInvoice, serializeInvoice } from '../domain/aggregate';
+import { PageExtraction } from '../domain/schemas';
 import { type LlmClient, llmClientFromEnv } from '../llm/client';
-import { blobStoreFromEnv } from '../blob/from-env';
 import { renderPage } from '../pdf/render';
 import { splitPdf } from '../pdf/split';
 import { computeTimings } from './timings';
@@ -51,10 +51,18 @@ export function createActivities({ blobs, llm }: ActivityDeps) {
 
     async extract({ invoiceId, page }: ExtractInput): Promise<ExtractResult> {
       const startedAt = Date.now();
-      const { extraction, attempts } = await llm.extract({ pageKey: page.textKey, pageNumber: page.pageNumber });
+      const { extraction, attempts } = await llm.extract({
+        pageKey: page.textKey,
+        pageNumber: page.pageNumber,
+      });
       const extractionKey = blobKeys.extraction(invoiceId, page.pageNumber);
       await blobs.put(extractionKey, JSON.stringify(extraction), 'application/json');
-      return { pageNumber: page.pageNumber, extractionKey, attempts, span: { startedAt, finishedAt: Date.now() } };
+      return {
+        pageNumber: page.pageNumber,
+        extractionKey,
+        attempts,
+        span: { startedAt, finishedAt: Date.now() },
+      };
     },
 
     async aggregate({ invoiceId, acceptedAt, split, extractions }: AggregateInput): Promise<AggregateResult> {
@@ -80,6 +88,9 @@ export function createActivities({ blobs, llm }: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 
 /** The activities wired from environment variables, as every worker process builds them. */
-export function activitiesFromEnv(options: { retries: 'in-process' | 'engine' }, env = process.env): Activities {
+export function activitiesFromEnv(
+  options: { retries: 'in-process' | 'engine' },
+  env = process.env,
+): Activities {
   return createActivities({ blobs: blobStoreFromEnv(env), llm: llmClientFromEnv(options.retries, env) });
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serveApp, type Served } from '../contract/serve';
+import { type Served, serveApp } from '../contract/serve';
 import { createLlmClient, LlmCallError, parseRetryAfter } from './client';
 import { backoffDelayMs, jitteredDelayMs, LLM_RETRY_POLICY } from './retry-policy';
 
@@ -21,7 +21,10 @@ function scriptedServer(script: Array<{ status: number; retryAfter?: string; del
 
 let served: Served | undefined;
 afterAll(() => served?.close());
-async function clientFor(script: Parameters<typeof scriptedServer>[0], options: { retries?: 'in-process' | 'engine'; attemptTimeoutMs?: number } = {}) {
+async function clientFor(
+  script: Parameters<typeof scriptedServer>[0],
+  options: { retries?: 'in-process' | 'engine'; attemptTimeoutMs?: number } = {},
+) {
   await served?.close();
   const server = scriptedServer(script);
   served = await serveApp(server.app);
@@ -35,7 +38,6 @@ async function clientFor(script: Parameters<typeof scriptedServer>[0], options: 
   });
   return { client, delays, calls: server.calls };
 }
-
 
 describe('LLM client retries (policy from LLM_RETRY_POLICY, no wall clock)', () => {
   it('backs off exponentially on 5xx and 429 and reports the attempts', async () => {
@@ -55,13 +57,19 @@ describe('LLM client retries (policy from LLM_RETRY_POLICY, no wall clock)', () 
   it('gives up after maxAttempts with the last error', async () => {
     const failing = Array.from({ length: LLM_RETRY_POLICY.maxAttempts }, () => ({ status: 500 }));
     const { client, calls } = await clientFor(failing);
-    await expect(client.extract({ pageKey: 'k', pageNumber: 1 })).rejects.toMatchObject({ status: 500, retryable: true });
+    await expect(client.extract({ pageKey: 'k', pageNumber: 1 })).rejects.toMatchObject({
+      status: 500,
+      retryable: true,
+    });
     expect(calls()).toBe(LLM_RETRY_POLICY.maxAttempts);
   });
 
   it('does not retry a 400', async () => {
     const { client, calls } = await clientFor([{ status: 400 }]);
-    await expect(client.extract({ pageKey: 'k', pageNumber: 1 })).rejects.toMatchObject({ status: 400, retryable: false });
+    await expect(client.extract({ pageKey: 'k', pageNumber: 1 })).rejects.toMatchObject({
+      status: 400,
+      retryable: false,
+    });
     expect(calls()).toBe(1);
   });
 

@@ -46,7 +46,11 @@ export function parseRetryAfter(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-async function attemptOnce(baseUrl: string, request: ExtractRequest, timeoutMs: number): Promise<PageExtraction> {
+async function attemptOnce(
+  baseUrl: string,
+  request: ExtractRequest,
+  timeoutMs: number,
+): Promise<PageExtraction> {
   let response: Response;
   try {
     response = await fetch(new URL('/v1/extract', baseUrl), {

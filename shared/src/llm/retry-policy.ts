@@ -28,7 +28,11 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number): number {
 }
 
 /** Same, with jitter drawn from `random` (injectable so tests need no wall clock or luck). */
-export function jitteredDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function jitteredDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const base = backoffDelayMs(policy, attempt);
   return Math.max(0, Math.round(base * (1 + policy.jitter * (2 * random() - 1))));
 }

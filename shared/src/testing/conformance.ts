@@ -59,7 +59,12 @@ export function describeConformance(target: ConformanceTarget) {
     for (const sample of SAMPLES) {
       it(`?wait=true returns the golden invoice for ${sample.name}`, { timeout: timeoutMs }, async () => {
         const { apiUrl } = target.stack();
-        const { status, body } = await post(apiUrl, await readFile(sample.pdfPath), 'application/pdf', `?wait=true&timeoutMs=${timeoutMs}`);
+        const { status, body } = await post(
+          apiUrl,
+          await readFile(sample.pdfPath),
+          'application/pdf',
+          `?wait=true&timeoutMs=${timeoutMs}`,
+        );
         expect(status, JSON.stringify(body)).toBe(200);
         const result = body as StatusBody;
         expect(result.status).toBe('completed');
@@ -82,7 +87,9 @@ export function describeConformance(target: ConformanceTarget) {
     });
 
     it('GET of an unknown id is a 404 in the error shape', async () => {
-      const response = await fetch(`${target.stack().apiUrl}/api/invoices/00000000-0000-4000-8000-000000000000`);
+      const response = await fetch(
+        `${target.stack().apiUrl}/api/invoices/00000000-0000-4000-8000-000000000000`,
+      );
       expect(response.status).toBe(404);
       expect(((await response.json()) as ErrorBody).error.code).toBe('not_found');
     });

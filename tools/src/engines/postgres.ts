@@ -46,7 +46,8 @@ export function postgresBinDir(): string {
     });
     dir = find();
   }
-  if (!dir) throw new Error('PostgreSQL binaries not found: apt-get install postgresql, or set POSTGRES_BIN_DIR');
+  if (!dir)
+    throw new Error('PostgreSQL binaries not found: apt-get install postgresql, or set POSTGRES_BIN_DIR');
   return dir;
 }
 
@@ -114,7 +115,11 @@ export function postgresArgs(dataDir: string, port: number): string[] {
   ];
 }
 
-export function spawnPostgres(dataDir: string, port: number, stdio: 'inherit' | 'ignore' = 'ignore'): ChildProcess {
+export function spawnPostgres(
+  dataDir: string,
+  port: number,
+  stdio: 'inherit' | 'ignore' = 'ignore',
+): ChildProcess {
   const [cmd, args] = command(join(postgresBinDir(), 'postgres'), postgresArgs(dataDir, port));
   return spawn(cmd, args, { stdio: ['ignore', stdio, stdio] });
 }
@@ -126,9 +131,13 @@ async function waitReady(port: number, timeoutMs: number, child: ChildProcess) {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`postgres exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const p = spawn(isReady, ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres'], {
-        stdio: 'ignore',
-      });
+      const p = spawn(
+        isReady,
+        ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres'],
+        {
+          stdio: 'ignore',
+        },
+      );
       p.on('exit', (code) => resolve(code === 0));
       p.on('error', () => resolve(false));
     });
@@ -146,7 +155,9 @@ function postmasterPid(dataDir: string): number | undefined {
   }
 }
 
-export async function startPostgres(options: { port?: number; baseDir?: string } = {}): Promise<PostgresInstance> {
+export async function startPostgres(
+  options: { port?: number; baseDir?: string } = {},
+): Promise<PostgresInstance> {
   // Under /tmp rather than the repo: the postgres user must be able to reach every parent folder.
   const dataDir = mkdtempSync(join(options.baseDir ?? tmpdir(), 'ce-pg-'));
   initCluster(dataDir);

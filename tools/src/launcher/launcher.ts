@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports';
@@ -18,7 +18,13 @@ export type UpOptions = {
   attachOnly?: boolean;
 };
 
-type State = { stack: string; instance: string; settings: Record<string, string>; ports: Record<string, number>; pids: Record<string, number> };
+type State = {
+  stack: string;
+  instance: string;
+  settings: Record<string, string>;
+  ports: Record<string, number>;
+  pids: Record<string, number>;
+};
 
 export type StackHandle = {
   stack: string;
@@ -86,7 +92,12 @@ function installExitHook() {
   });
 }
 
-async function buildTopology(stack: string, runDir: string, settings: Record<string, string>, ports: Record<string, number>) {
+async function buildTopology(
+  stack: string,
+  runDir: string,
+  settings: Record<string, string>,
+  ports: Record<string, number>,
+) {
   const factory = await loadTopology(stack);
   const ctx: TopologyContext = {
     runDir,
@@ -106,7 +117,9 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   const instance = options.instance ?? `${stack}-${randomBytes(3).toString('hex')}`;
   const runDir = join(RUN_ROOT, instance);
   const statePath = join(runDir, 'state.json');
-  const previous: State | undefined = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
+  const previous: State | undefined = existsSync(statePath)
+    ? JSON.parse(readFileSync(statePath, 'utf8'))
+    : undefined;
   const state: State = previous ?? { stack, instance, settings: options.settings ?? {}, ports: {}, pids: {} };
   mkdirSync(join(runDir, 'logs'), { recursive: true });
   const topology = await buildTopology(stack, runDir, state.settings, state.ports);
@@ -116,7 +129,10 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   const logPath = (name: string) => join(runDir, 'logs', `${name}.log`);
   const spec = (name: string) => {
     const p = topology.processes.find((x) => x.name === name);
-    if (!p) throw new Error(`${stack} has no process "${name}"; it has ${topology.processes.map((x) => x.name).join(', ')}`);
+    if (!p)
+      throw new Error(
+        `${stack} has no process "${name}"; it has ${topology.processes.map((x) => x.name).join(', ')}`,
+      );
     return p;
   };
   const isAlive = (name: string) => {

@@ -34,9 +34,11 @@ export async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!isAlive()) throw new Error(`${name} exited before it was ready; see ${logPath}:\n${await tail(logPath)}`);
+    if (!isAlive())
+      throw new Error(`${name} exited before it was ready; see ${logPath}:\n${await tail(logPath)}`);
     if (!ready || (await probe(ready, logPath))) return;
-    if (Date.now() > deadline) throw new Error(`${name} not ready after ${timeoutMs} ms; see ${logPath}:\n${await tail(logPath)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${name} not ready after ${timeoutMs} ms; see ${logPath}:\n${await tail(logPath)}`);
     await sleep(100);
   }
 }

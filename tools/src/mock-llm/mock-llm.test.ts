@@ -42,7 +42,11 @@ describe('mock LLM', () => {
     const first = await (await call()).json();
     const second = await (await call()).json();
     expect(second).toEqual(first);
-    expect(first).toMatchObject({ pageNumber: 1, header: { invoiceNumber: 'INV-2026-00001' }, totals: { total: 2380 } });
+    expect(first).toMatchObject({
+      pageNumber: 1,
+      header: { invoiceNumber: 'INV-2026-00001' },
+      totals: { total: 2380 },
+    });
   });
 
   it('draws the same failure sequence for the same seed', async () => {
@@ -68,7 +72,11 @@ describe('mock LLM', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1.5');
     expect((await call()).status).toBe(200);
-    expect(mock.metrics()).toMatchObject({ totalCalls: 2, failures: { '429': 1 }, callsPerPage: { 'invoices/x/pages/0001.txt': 2 } });
+    expect(mock.metrics()).toMatchObject({
+      totalCalls: 2,
+      failures: { '429': 1 },
+      callsPerPage: { 'invoices/x/pages/0001.txt': 2 },
+    });
   });
 
   it('rejects a malformed request and a malformed config', async () => {

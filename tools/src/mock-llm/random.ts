@@ -1,17 +1,10 @@
-/** mulberry32: a tiny seeded PRNG, so latency and failure draws repeat run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seededRandom } from '@invoice/shared/samples/prng';
 
 export function sampleLatency(
-  model: { kind: 'fixed'; ms: number } | { kind: 'uniform'; minMs: number; maxMs: number } | { kind: 'lognormal'; medianMs: number; sigma: number },
+  model:
+    | { kind: 'fixed'; ms: number }
+    | { kind: 'uniform'; minMs: number; maxMs: number }
+    | { kind: 'lognormal'; medianMs: number; sigma: number },
   random: () => number,
 ): number {
   if (model.kind === 'fixed') return model.ms;

@@ -59,11 +59,13 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
 
   app.post('/v1/extract', async (c) => {
     const parsed = ExtractRequest.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return errorResponse(c, 400, 'bad_request', 'send {"pageKey": string, "pageNumber": int}');
+    if (!parsed.success)
+      return errorResponse(c, 400, 'bad_request', 'send {"pageKey": string, "pageNumber": int}');
     const { pageKey, pageNumber } = parsed.data;
     const m = metrics;
     m.totalCalls++;
-    const attempt = (m.callsPerPage[pageKey] = (m.callsPerPage[pageKey] ?? 0) + 1);
+    const attempt = (m.callsPerPage[pageKey] ?? 0) + 1;
+    m.callsPerPage[pageKey] = attempt;
     const failure = decideFailure(attempt);
     if (failure === '429') {
       m.failures['429']++;

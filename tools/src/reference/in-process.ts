@@ -20,7 +20,10 @@ export async function startReferenceInProcess(llmConfig: Partial<MockLlmConfig> 
   const blobs = new LocalBlobStore(join(dir, 'blobs'));
   const mock = createMockLlm(MockLlmConfig.parse(llmConfig), blobs);
   const llmServer = await serveApp(mock.app);
-  const activities = createActivities({ blobs, llm: createLlmClient({ baseUrl: llmServer.url, retries: 'in-process' }) });
+  const activities = createActivities({
+    blobs,
+    llm: createLlmClient({ baseUrl: llmServer.url, retries: 'in-process' }),
+  });
   const api = await serveApp(createInvoiceApp({ orchestrator: referenceOrchestrator(activities), blobs }));
   return {
     apiUrl: api.url,

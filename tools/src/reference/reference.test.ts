@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import type { StatusBody } from '@invoice/shared/contract/types';
+import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
-import { AzureBlobStore } from '@invoice/shared/blob/azure';
+import type { AzureBlobStore } from '@invoice/shared/blob/azure';
 import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
-import { BlobNotFoundError } from '@invoice/shared/blob/store';
 import { blobKeys } from '@invoice/shared/blob/keys';
+import { BlobNotFoundError } from '@invoice/shared/blob/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StackHandle, upStack } from '../launcher/launcher';
 
@@ -24,7 +24,10 @@ describe('Azure blob store against a real Azurite', () => {
     expect(await blobs.get(blobKeys.pagePng(id, 1))).toEqual(png);
     expect(await blobs.getText(blobKeys.pageText(id, 1))).toBe('Total: 12.00 — ünïcode');
     expect(await blobs.exists(blobKeys.pagePng(id, 1))).toBe(true);
-    expect(await blobs.list(blobKeys.invoicePrefix(id))).toEqual([blobKeys.pagePng(id, 1), blobKeys.pageText(id, 1)]);
+    expect(await blobs.list(blobKeys.invoicePrefix(id))).toEqual([
+      blobKeys.pagePng(id, 1),
+      blobKeys.pageText(id, 1),
+    ]);
     await blobs.deletePrefix(blobKeys.invoicePrefix(id));
     expect(await blobs.list(blobKeys.invoicePrefix(id))).toEqual([]);
     await expect(blobs.get(blobKeys.pagePng(id, 1))).rejects.toBeInstanceOf(BlobNotFoundError);

@@ -3,7 +3,9 @@ import { azuriteConnectionString } from '@invoice/shared/blob/azure';
 import type { ProcessSpec, TopologyContext } from '../launcher/topology';
 
 /** Azurite's blob service (from npm) as one process of a stack, on a free port, data under runDir. */
-export async function azuriteProcess(ctx: TopologyContext): Promise<{ process: ProcessSpec; connectionString: string }> {
+export async function azuriteProcess(
+  ctx: TopologyContext,
+): Promise<{ process: ProcessSpec; connectionString: string }> {
   const port = await ctx.port('azurite-blob');
   return {
     connectionString: azuriteConnectionString(port),
@@ -14,9 +16,12 @@ export async function azuriteProcess(ctx: TopologyContext): Promise<{ process: P
       command: process.execPath,
       args: [
         join(ctx.repoRoot, 'tools/node_modules/azurite/dist/src/blob/main.js'),
-        '--blobHost', '127.0.0.1',
-        '--blobPort', String(port),
-        '--location', join(ctx.runDir, 'azurite'),
+        '--blobHost',
+        '127.0.0.1',
+        '--blobPort',
+        String(port),
+        '--location',
+        join(ctx.runDir, 'azurite'),
         '--silent',
         '--skipApiVersionCheck',
         '--loose',

@@ -2,8 +2,16 @@ import { join } from 'node:path';
 import type { ProcessSpec, TopologyContext } from '../launcher/topology';
 
 /** Runs a TypeScript entry file with tsx as the process itself (no wrapper), so SIGKILL hits it. */
-export function tsxCommand(ctx: TopologyContext, entry: string, args: string[] = []): Pick<ProcessSpec, 'command' | 'args' | 'cwd'> {
-  return { command: process.execPath, args: ['--import', 'tsx', join(ctx.repoRoot, entry), ...args], cwd: ctx.repoRoot };
+export function tsxCommand(
+  ctx: TopologyContext,
+  entry: string,
+  args: string[] = [],
+): Pick<ProcessSpec, 'command' | 'args' | 'cwd'> {
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ctx.repoRoot, entry), ...args],
+    cwd: ctx.repoRoot,
+  };
 }
 
 /** The blob store every process of one stack instance shares. */
