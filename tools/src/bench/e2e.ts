@@ -64,10 +64,11 @@ export async function measureCell(
   pages: number,
   latencyMs: number,
   runs: number,
+  warmup = true,
 ): Promise<Cell> {
   await mockLlm.neutral(target.llmUrl);
   await mockLlm.configure(target.llmUrl, { latency: { kind: 'fixed', ms: latencyMs } });
-  await timeInvoice(target.apiUrl, pages); // warm-up: first-run costs (JIT, connections, caches) are not fan-out
+  if (warmup) await timeInvoice(target.apiUrl, pages); // first-run costs (JIT, connections, caches) are not fan-out
   await mockLlm.reset(target.llmUrl);
   const samples: number[] = [];
   const inside: Timings[] = [];

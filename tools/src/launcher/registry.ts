@@ -9,6 +9,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TOPOLOGY_FILES: Record<string, string> = {
   'mock-llm': 'tools/src/topologies/mock-llm-stack.ts',
   azurite: 'tools/src/topologies/azurite.ts',
+  lossy: 'tools/src/topologies/lossy.ts',
   reference: 'tools/src/topologies/reference.ts',
   'custom-engine': 'custom-engine/topology.ts',
   temporal: 'temporal/topology.ts',
@@ -21,9 +22,12 @@ export function knownStacks(): string[] {
   return Object.keys(TOPOLOGY_FILES).filter((name) => existsSync(join(REPO_ROOT, TOPOLOGY_FILES[name]!)));
 }
 
-/** The invoice stacks (those serving the contract), i.e. all but the bare mock LLM. */
+/** Stacks that exist only to test the launcher and the kit. */
+const TOOL_STACKS = new Set(['mock-llm', 'azurite', 'lossy']);
+
+/** The invoice stacks the demo and `compare` run: every real orchestrator plus the reference. */
 export function invoiceStacks(): string[] {
-  return knownStacks().filter((name) => name !== 'mock-llm' && name !== 'azurite');
+  return knownStacks().filter((name) => !TOOL_STACKS.has(name));
 }
 
 export async function loadTopology(stack: string): Promise<TopologyFactory> {

@@ -44,8 +44,14 @@ export type Topology = {
   llmUrl?: string;
   /** extra URLs worth printing (UIs, dashboards) */
   links?: Record<string, string>;
+  /** the one file holding the stack's orchestration (counted in the matrix) */
+  orchestrationFile?: string;
+  /** how much durable state/history one finished invoice left in the engine */
+  stateSize?: (invoiceId: string) => Promise<StateSize>;
   /** env every process of the stack shares (blob store, LLM URL); tests use it to open the same blob store */
   sharedEnv?: Record<string, string>;
 };
 
 export type TopologyFactory = (ctx: TopologyContext) => Promise<Topology>;
+
+export type StateSize = { bytes: number; events?: number; what: string };

@@ -1,0 +1,179 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AcceptedBody, StatusBody } from '@invoice/shared/contract/types';
+import { serializeInvoice } from '@invoice/shared/domain/aggregate';
+import { invoiceOf } from '../bench/e2e';
+import type { StackHandle } from '../launcher/launcher';
+import { mockLlm } from '../mock-llm/remote';
+
+export type KillReport = {
+  process: string;
+  kind: string;
+  completedCorrectly: boolean;
+  outcome: 'golden' | 'wrong_invoice' | 'failed' | 'lost' | 'timeout';
+  /** SIGKILL until the process was ready again */
+  restartMs: number;
+  /** SIGKILL until the invoice completed (includes the rest of the fan-out) */
+  completedAfterKillMs: number | null;
+  pagesInFlightAtKill: number;
+  /** extractions done more than once (the mock LLM's successes beyond the first per page) */
+  duplicateActivityRuns: number;
+  llmCalls: number;
+};
+
+const log = (line: string) => console.error(`[chaos] ${line}`);
+
+async function submit(apiUrl: string, pages: number): Promise<string> {
+  const { pdf } = await invoiceOf(pages);
+  const response = await fetch(`${apiUrl}/api/invoices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: Buffer.from(pdf),
+  });
+  if (response.status !== 202) throw new Error(`POST answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as AcceptedBody).id;
+}
+
+/** Polls until completed/failed, 404 (lost) or the deadline; connection errors (process down) are retried. */
+async function settle(
+  apiUrl: string,
+  id: string,
+  deadline: number,
+): Promise<{ outcome: 'completed' | 'failed' | 'lost' | 'timeout'; body?: StatusBody }> {
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${apiUrl}/api/invoices/${id}`, { signal: AbortSignal.timeout(10_000) });
+      if (response.status === 404) return { outcome: 'lost' };
+      if (response.ok) {
+        const body = (await response.json()) as StatusBody;
+        if (body.status === 'completed' || body.status === 'failed') return { outcome: body.status, body };
+      }
+    } catch {
+      // the API process may be the one we killed; keep asking until it is back
+    }
+    await sleep(200);
+  }
+  return { outcome: 'timeout' };
+}
+
+/** SIGKILLs one process while a fan-out is in flight, restarts it, and checks the invoice. */
+export async function killDuringFanout(
+  stack: StackHandle,
+  processName: string,
+  options: { pages: number; latencyMs: number; timeoutMs: number },
+): Promise<KillReport> {
+  const spec = stack.processes.find((p) => p.name === processName)!;
+  await mockLlm.neutral(stack.llmUrl);
+  await mockLlm.configure(stack.llmUrl, { latency: { kind: 'fixed', ms: options.latencyMs } });
+  const { golden } = await invoiceOf(options.pages);
+  const id = await submit(stack.apiUrl, options.pages);
+  const deadline = Date.now() + options.timeoutMs;
+  let inFlight = 0;
+  while (Date.now() < deadline) {
+    inFlight = (await mockLlm.metrics(stack.llmUrl)).inFlight;
+    if (inFlight > 0) break;
+    await sleep(20);
+  }
+  log(`${stack.stack}: SIGKILL ${processName} with ${inFlight} extractions in flight`);
+  const killedAt = Date.now();
+  await stack.kill(processName, 'SIGKILL');
+  await sleep(300);
+  await stack.restart(processName);
+  const restartMs = Date.now() - killedAt;
+  const settled = await settle(stack.apiUrl, id, deadline);
+  const completedAfterKillMs = settled.outcome === 'completed' ? Date.now() - killedAt : null;
+  const metrics = await mockLlm.metrics(stack.llmUrl);
+  const outcome =
+    settled.outcome === 'completed'
+      ? serializeInvoice(settled.body!.invoice!) === golden
+        ? 'golden'
+        : 'wrong_invoice'
+      : settled.outcome;
+  log(
+    `${stack.stack}: ${processName} -> ${outcome}, restart ${restartMs} ms, ${metrics.duplicateSuccesses} duplicate extractions`,
+  );
+  return {
+    process: processName,
+    kind: spec.kind ?? 'process',
+    completedCorrectly: outcome === 'golden',
+    outcome,
+    restartMs,
+    completedAfterKillMs,
+    pagesInFlightAtKill: inFlight,
+    duplicateActivityRuns: metrics.duplicateSuccesses,
+    llmCalls: metrics.totalCalls,
+  };
+}
+
+/** Many invoices at once under injected 500s and 429s: every one must come back golden. */
+export async function concurrentUnderFailures(
+  stack: StackHandle,
+  options: { invoices: number; pages: number; rate500: number; rate429: number; timeoutMs: number },
+) {
+  await mockLlm.neutral(stack.llmUrl);
+  await mockLlm.configure(stack.llmUrl, {
+    latency: { kind: 'uniform', minMs: 20, maxMs: 80 },
+    failures: {
+      rate429: options.rate429,
+      rate500: options.rate500,
+      rateHang: 0,
+      retryAfterSeconds: 0.1,
+      script: [],
+    },
+  });
+  const { golden } = await invoiceOf(options.pages);
+  const began = Date.now();
+  const ids = await Promise.all(
+    Array.from({ length: options.invoices }, () => submit(stack.apiUrl, options.pages)),
+  );
+  log(`${stack.stack}: ${ids.length} invoices accepted; waiting for all of them`);
+  const deadline = Date.now() + options.timeoutMs;
+  const outcomes = await Promise.all(ids.map((id) => settle(stack.apiUrl, id, deadline)));
+  const metrics = await mockLlm.metrics(stack.llmUrl);
+  const count = (predicate: (o: (typeof outcomes)[number]) => boolean) => outcomes.filter(predicate).length;
+  const correct = count((o) => o.outcome === 'completed' && serializeInvoice(o.body!.invoice!) === golden);
+  const result = {
+    invoices: options.invoices,
+    pages: options.pages,
+    injected: { rate500: options.rate500, rate429: options.rate429, ...metrics.failures },
+    correct,
+    incorrect: count((o) => o.outcome === 'completed') - correct,
+    failed: count((o) => o.outcome === 'failed'),
+    lost: count((o) => o.outcome === 'lost' || o.outcome === 'timeout'),
+    llmCalls: metrics.totalCalls,
+    duplicateActivityRuns: metrics.duplicateSuccesses,
+    wallMs: Date.now() - began,
+  };
+  log(
+    `${stack.stack}: ${result.correct}/${result.invoices} golden, ${result.lost} lost, ${result.incorrect} incorrect, ${result.failed} failed`,
+  );
+  return result;
+}
+
+export type ChaosOptions = {
+  pages: number;
+  latencyMs: number;
+  timeoutMs: number;
+  invoices: number;
+  concurrentPages: number;
+  rate500: number;
+  rate429: number;
+  /** only these processes (default: every killable one) */
+  only?: string[];
+};
+
+export async function runChaos(stack: StackHandle, options: ChaosOptions) {
+  const killable = stack.processes.filter(
+    (p) => p.killable && (!options.only || options.only.includes(p.name)),
+  );
+  const kills: KillReport[] = [];
+  for (const p of killable) kills.push(await killDuringFanout(stack, p.name, options));
+  const concurrent =
+    options.invoices > 0
+      ? await concurrentUnderFailures(stack, {
+          ...options,
+          invoices: options.invoices,
+          pages: options.concurrentPages,
+        })
+      : undefined;
+  return { stack: stack.stack, options, kills, concurrent };
+}

@@ -1,0 +1,20 @@
+import { upStack } from '../../launcher/launcher';
+
+/** `--set KEY=VALUE` pairs as launcher settings. */
+export const parseSettings = (pairs: string[] = []) =>
+  Object.fromEntries(pairs.map((kv) => kv.split(/=(.*)/s).slice(0, 2)));
+
+/** Brings the stack up for the length of `work`, then down again, whatever happens. */
+export async function withStack<T>(
+  stack: string,
+  settings: Record<string, string>,
+  work: (h: Awaited<ReturnType<typeof upStack>>) => Promise<T>,
+) {
+  console.error(`[kit] starting ${stack}`);
+  const handle = await upStack(stack, { settings, verbose: true });
+  try {
+    return await work(handle);
+  } finally {
+    await handle.down();
+  }
+}

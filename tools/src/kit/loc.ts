@@ -1,0 +1,50 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from '../launcher/registry';
+
+/** The orchestration file of each stack: the one a newcomer reads first. */
+export const ORCHESTRATION_FILES: Record<string, string> = {
+  reference: 'tools/src/reference/pipeline.ts',
+  'custom-engine': 'custom-engine/src/invoice-workflow.ts',
+  temporal: 'temporal/src/workflows.ts',
+  dapr: 'dapr/src/workflow.ts',
+  'azure-durable-functions': 'azure-durable-functions/src/orchestrator.ts',
+};
+
+const STACK_FOLDERS: Record<string, string> = { reference: 'tools/src/reference' };
+
+const countLines = (text: string) => text.split('\n').filter((line) => line.trim() !== '').length;
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const e of entries) {
+    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) files.push(...(await walk(path)));
+    else files.push(path);
+  }
+  return files;
+}
+
+/** Non-blank lines of TypeScript: the orchestration file, the stack's code, and its tests. */
+export async function linesOfCode(stack: string) {
+  const folder = join(REPO_ROOT, STACK_FOLDERS[stack] ?? stack);
+  const ts = (await walk(folder)).filter((f) => f.endsWith('.ts'));
+  const sum = async (files: string[]) =>
+    (await Promise.all(files.map(async (f) => countLines(await readFile(f, 'utf8'))))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+  const orchestration = ORCHESTRATION_FILES[stack];
+  return {
+    stack,
+    orchestrationFile: orchestration,
+    orchestrationLines: orchestration ? await sum([join(REPO_ROOT, orchestration)]).catch(() => 0) : 0,
+    codeLines: await sum(
+      ts.filter((f) => !f.endsWith('.test.ts') && !relative(folder, f).startsWith('test')),
+    ),
+    testLines: await sum(ts.filter((f) => f.endsWith('.test.ts') || relative(folder, f).startsWith('test'))),
+    files: ts.length,
+  };
+}
