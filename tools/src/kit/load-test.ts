@@ -139,7 +139,7 @@ export async function measureKitOverhead(sampleName: string, connections: number
       { connections, durationS, sample: sampleName, progress: false },
     );
     return {
-      noopP50Ms: result.latencyMs.p50,
+      noopMeanMs: result.latencyMs.mean,
       noopP99Ms: result.latencyMs.p99,
       requests: result.requests,
       errors: result.errorCount,

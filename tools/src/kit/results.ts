@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../launcher/registry';
 
 export const RESULTS_DIR = join(REPO_ROOT, 'docs/results');
@@ -15,13 +15,15 @@ export function provenance() {
       memGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },
-    command: ['pnpm', ...process.argv.slice(2)].join(' '),
+    command: ['pnpm', process.env.npm_lifecycle_event ?? process.argv[1], ...process.argv.slice(2)]
+      .filter(Boolean)
+      .join(' '),
   };
 }
 
 export async function writeResult(name: string, data: unknown): Promise<string> {
-  await mkdir(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, name);
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
   console.log(`wrote ${file}`);
   return file;

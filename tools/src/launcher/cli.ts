@@ -25,7 +25,7 @@ async function main() {
       return;
     case 'up': {
       if (!stack) throw new Error(USAGE);
-      const handle = await upStack(stack, { instance: stack, settings, verbose: true });
+      const handle = await upStack(stack, { instance: stack, settings, verbose: true, persist: true });
       console.log(`${stack} is up: API ${handle.apiUrl || '(none)'}, mock LLM ${handle.llmUrl || '(none)'}`);
       for (const [name, url] of Object.entries(handle.topology.links ?? {})) console.log(`  ${name}: ${url}`);
       console.log(`  logs: ${handle.runDir}/logs`);

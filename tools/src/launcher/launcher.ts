@@ -16,6 +16,8 @@ export type UpOptions = {
   verbose?: boolean;
   /** reattach to a running instance without starting anything */
   attachOnly?: boolean;
+  /** leave the processes running when this process exits (the CLI's `up`) */
+  persist?: boolean;
 };
 
 type State = {
@@ -113,7 +115,7 @@ async function buildTopology(
 
 /** Starts a stack's processes in dependency order and waits until each is ready. */
 export async function upStack(stack: string, options: UpOptions = {}): Promise<StackHandle> {
-  installExitHook();
+  if (!options.persist) installExitHook();
   const instance = options.instance ?? `${stack}-${randomBytes(3).toString('hex')}`;
   const runDir = join(RUN_ROOT, instance);
   const statePath = join(runDir, 'state.json');
@@ -153,7 +155,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     child.on('error', (error) => console.error(`[launcher] ${p.name}: ${error.message}`));
     children.set(p.name, child);
     state.pids[p.name] = child.pid!;
-    liveGroups.add(child.pid!);
+    if (!options.persist) liveGroups.add(child.pid!);
     save();
     const began = Date.now();
     await waitReady(p.name, p.ready, logPath(p.name), () => isAlive(p.name), p.readyTimeoutMs ?? 120_000);
@@ -221,5 +223,11 @@ export async function attachStack(instance: string): Promise<StackHandle> {
   const statePath = join(RUN_ROOT, instance, 'state.json');
   if (!existsSync(statePath)) throw new Error(`no running instance "${instance}" (looked for ${statePath})`);
   const state: State = JSON.parse(readFileSync(statePath, 'utf8'));
-  return upStack(state.stack, { instance, settings: state.settings, verbose: true, attachOnly: true });
+  return upStack(state.stack, {
+    instance,
+    settings: state.settings,
+    verbose: true,
+    attachOnly: true,
+    persist: true,
+  });
 }

@@ -58,7 +58,7 @@ printTable([
     errors: result.errorCount ? JSON.stringify(result.errors) : 0,
     'LLM max in-flight': result.llm?.maxInFlight,
     'duplicate calls': result.llm?.duplicateSuccesses,
-    'kit p50 ms': kit.noopP50Ms,
+    'kit mean ms': kit.noopMeanMs,
   },
 ]);
 await writeResult(`load-${stack}.json`, { ...provenance(), ...result, kitOverhead: kit });

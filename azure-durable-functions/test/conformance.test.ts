@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
+import type { BlobStore } from '@invoice/shared/blob/store';
+import { serializeInvoice } from '@invoice/shared/domain/aggregate';
+import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
+import { SAMPLES } from '@invoice/shared/samples/corpus';
+import { describeConformance } from '@invoice/shared/testing/conformance';
+import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EventType } from '../test-host/sdk';
+import { committed, countEvents, postSample, readHistory } from './helpers';
+
+/**
+ * The Durable Functions stack as the launcher runs it here: Azurite (real, from npm) for blobs,
+ * the replay test host running the app's registered functions, the mock LLM.
+ */
+let stack: StackHandle;
+let blobs: BlobStore;
+beforeAll(async () => {
+  stack = await upStack('azure-durable-functions');
+  blobs = blobStoreFromEnv(stack.env);
+});
+afterAll(() => stack?.down());
+beforeEach(() => mockLlm.neutral(stack.llmUrl));
+
+describe('blob store of this stack', () => {
+  it('is Azurite, and the invoice the contract returns is the blob the workflow wrote there', async () => {
+    expect(blobs.kind).toBe('azure');
+    const { status, body } = await postSample(stack, SAMPLES[0]!, true);
+    expect(status).toBe(200);
+    const stored = await blobs.getText(`invoices/${body.id}/invoice.json`);
+    expect(stored).toBe(serializeInvoice(body.invoice!));
+    expect(await blobs.list(`invoices/${body.id}/pages/`)).toHaveLength(3 * SAMPLES[0]!.pages);
+  });
+});
+
+describeConformance({
+  name: 'azure-durable-functions (replay test host)',
+  stack: () => ({ apiUrl: stack.apiUrl, blobs }),
+});
+
+const fiftyPages = SAMPLES.find((s) => s.pages === 50)!;
+const tenPages = SAMPLES.find((s) => s.pages === 10)!;
+
+describe('fan-out on the test host', () => {
+  for (const cap of [0, 8, 20]) {
+    it(`a 50-page invoice reaches max in-flight = min(N, C) with C = ${cap || 'unlimited'}`, async () => {
+      await mockLlm.configure(stack.llmUrl, { concurrency: cap, latency: { kind: 'fixed', ms: 100 } });
+      const { status, body } = await postSample(stack, fiftyPages, true);
+      expect(status).toBe(200);
+      expect(serializeInvoice(body.invoice!)).toBe(await readFile(fiftyPages.goldenPath, 'utf8'));
+      const metrics = await mockLlm.metrics(stack.llmUrl);
+      expect(metrics.maxInFlight).toBe(Math.min(50, cap || Number.POSITIVE_INFINITY));
+      expect(metrics.pages).toBe(50);
+      expect(metrics.duplicateSuccesses).toBe(0);
+    });
+  }
+
+  it('keeps page data out of history: every scheduled input and result is keys and numbers', async () => {
+    const { body } = await postSample(stack, tenPages, true);
+    const lines = committed(await readHistory(stack, body.id));
+    const payloads = lines.flatMap((l) => [l.event.Input, l.event.Result].filter((x): x is string => !!x));
+    expect(payloads.length).toBeGreaterThan(20);
+    // Claim-check: every string anywhere in history is the invoice id or a blob key under it.
+    const strings: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    for (const p of payloads) walk(JSON.parse(p));
+    expect(strings.length).toBeGreaterThan(40);
+    for (const s of strings) expect(s === body.id || s.startsWith(`invoices/${body.id}/`)).toBe(true);
+  });
+});
+
+describe('callActivityWithRetry on the test host', () => {
+  it('retries injected 429 and 500 per page: exact LLM calls, and the TaskFailed / timer events in history', async () => {
+    await mockLlm.configure(stack.llmUrl, {
+      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.05, script: ['429', '500'] },
+    });
+    const { status, body } = await postSample(stack, tenPages, true);
+    expect(status).toBe(200);
+    expect(serializeInvoice(body.invoice!)).toBe(await readFile(tenPages.goldenPath, 'utf8'));
+
+    const metrics = await mockLlm.metrics(stack.llmUrl);
+    expect(metrics.failures['429']).toBe(10);
+    expect(metrics.failures['500']).toBe(10);
+    expect(metrics.totalCalls).toBe(30);
+    expect(Object.values(metrics.callsPerPage)).toEqual(Array(10).fill(3));
+    expect(metrics.duplicateSuccesses).toBe(0);
+
+    const lines = await readHistory(stack, body.id);
+    expect(countEvents(lines, EventType.TaskScheduled, 'extractPage')).toBe(30);
+    expect(countEvents(lines, EventType.TaskFailed)).toBe(20);
+    expect(countEvents(lines, EventType.TimerCreated)).toBe(20);
+    expect(countEvents(lines, EventType.TimerFired)).toBe(20);
+    // The durable timers carry the RetryOptions backoff: 100 ms after attempt 1, 200 ms after attempt 2.
+    const delays = committed(lines)
+      .filter((l) => l.event.EventType === EventType.TimerCreated)
+      .map((l) => new Date(l.event.FireAt!).getTime() - new Date(l.event.Timestamp).getTime());
+    expect(delays.sort((a, b) => a - b)).toEqual([...Array(10).fill(100), ...Array(10).fill(200)]);
+  });
+
+  it(`gives up after maxNumberOfAttempts (${LLM_RETRY_POLICY.maxAttempts}) and the instance fails with the activity's error`, async () => {
+    await mockLlm.configure(stack.llmUrl, {
+      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0, script: Array(10).fill('500') },
+    });
+    const { status, body } = await postSample(stack, SAMPLES[0]!, true);
+    expect(status).toBe(502);
+    const metrics = await mockLlm.metrics(stack.llmUrl);
+    expect(metrics.totalCalls).toBe(LLM_RETRY_POLICY.maxAttempts);
+    const lines = await readHistory(stack, body.id);
+    expect(countEvents(lines, EventType.TaskFailed)).toBe(LLM_RETRY_POLICY.maxAttempts);
+    // The Durable Task retry interceptor waits once more after the last failure before giving up.
+    expect(countEvents(lines, EventType.TimerFired)).toBe(LLM_RETRY_POLICY.maxAttempts);
+    const end = committed(lines).find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
+    expect(end.OrchestrationStatus).toBe('Failed');
+    expect(end.Result).toMatch(/extractPage/);
+    const state = (await (await fetch(`${stack.apiUrl}/api/invoices/${body.id}`)).json()) as {
+      status: string;
+    };
+    expect(state.status).toBe('failed');
+  });
+});

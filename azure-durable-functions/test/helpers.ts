@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AcceptedBody, StatusBody } from '@invoice/shared/contract/types';
+import type { Sample } from '@invoice/shared/samples/corpus';
+import type { StackHandle } from '@invoice/tools/launcher/launcher';
+import { HistoryLog, type LogLine } from '../test-host/history-log';
+import { EventType } from '../test-host/sdk';
+
+/** Helpers shared by this stack's test files (they read the test host's history files). */
+export async function postSample(stack: StackHandle, sample: Sample, wait: boolean) {
+  const response = await fetch(`${stack.apiUrl}/api/invoices${wait ? '?wait=true' : ''}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: await readFile(sample.pdfPath),
+  });
+  return { status: response.status, body: (await response.json()) as StatusBody & AcceptedBody };
+}
+
+export async function pollUntilDone(stack: StackHandle, id: string): Promise<StatusBody> {
+  for (;;) {
+    const response = await fetch(`${stack.apiUrl}/api/invoices/${id}`);
+    const body = (await response.json()) as StatusBody;
+    if (body.status === 'completed' || body.status === 'failed') return body;
+    await sleep(100);
+  }
+}
+
+export const historyLog = (stack: StackHandle) => new HistoryLog(join(stack.runDir, 'durable-history'));
+
+export async function readHistory(stack: StackHandle, id: string): Promise<LogLine[]> {
+  return historyLog(stack).read(id);
+}
+
+export const committed = (lines: LogLine[]) => lines.filter((l) => l.kind === 'event');
+export const countEvents = (lines: LogLine[], type: number, name?: string) =>
+  committed(lines).filter((l) => l.event.EventType === type && (name === undefined || l.event.Name === name))
+    .length;
+
+/** Page text keys of the extract tasks whose result was durable (message or history) in these lines. */
+export function pagesWithDurableResult(lines: LogLine[]): Set<string> {
+  const scheduled = new Map<number, string>();
+  for (const l of lines) {
+    if (l.event.EventType === EventType.TaskScheduled && l.event.Name === 'extractPage') {
+      scheduled.set(
+        l.event.EventId,
+        (JSON.parse(l.event.Input!) as { page: { textKey: string } }).page.textKey,
+      );
+    }
+  }
+  const done = new Set<string>();
+  for (const l of lines) {
+    if (l.event.EventType === EventType.TaskCompleted) {
+      const key = scheduled.get(l.event.TaskScheduledId!);
+      if (key) done.add(key);
+    }
+  }
+  return done;
+}

@@ -1,0 +1,233 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExtractResult, SplitResult, WorkflowInput } from '@invoice/shared/flow/types';
+import { SAMPLES } from '@invoice/shared/samples/corpus';
+import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVITY, ORCHESTRATOR } from '../src/names';
+import { llmRetryOptions } from '../src/retry-options';
+import { loadFunctionApp, type RegisteredFunction } from '../test-host/functions-core';
+import { HistoryLog, type LogLine } from '../test-host/history-log';
+import {
+  checkActions,
+  NonDeterminismError,
+  ReplayHost,
+  scheduledByOrchestrator,
+  serializeInput,
+} from '../test-host/replay-host';
+import {
+  EventType,
+  flattenActions,
+  type HistoryEvent,
+  runOrchestratorEpisode,
+  wrapOrchestrator,
+} from '../test-host/sdk';
+import { postSample, readHistory } from './helpers';
+
+/**
+ * Replay fidelity: a history recorded by the test host for a real 10-page run (real activities,
+ * Azurite, mock LLM) is fed back to the app's registered orchestrator through the SDK executor.
+ */
+let stack: StackHandle;
+let functions: ReadonlyMap<string, RegisteredFunction>;
+let recorded: LogLine[];
+let instanceId: string;
+const sample = SAMPLES.find((s) => s.pages === 10)!;
+
+beforeAll(async () => {
+  functions = await loadFunctionApp(fileURLToPath(new URL('../src/functions.ts', import.meta.url)));
+  stack = await upStack('azure-durable-functions');
+  await mockLlm.neutral(stack.llmUrl);
+  // One page fails once, so the recording also holds a TaskFailed, a retry timer and a re-schedule.
+  await mockLlm.configure(stack.llmUrl, {
+    latency: { kind: 'fixed', ms: 20 },
+    failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0, script: ['500'] },
+  });
+  const { status, body } = await postSample(stack, sample, true);
+  expect(status).toBe(200);
+  instanceId = body.id;
+  recorded = (await readHistory(stack, instanceId)).filter((l) => l.kind === 'event');
+});
+afterAll(() => stack?.down());
+
+const orchestrator = () => functions.get(ORCHESTRATOR)!.handler;
+const inputOf = (lines: LogLine[]) =>
+  JSON.parse(
+    lines.find((l) => l.event.EventType === EventType.ExecutionStarted)!.event.Input!,
+  ) as WorkflowInput;
+const replay = (handler: RegisteredFunction['handler'], lines: LogLine[]) =>
+  runOrchestratorEpisode(handler, {
+    instanceId,
+    functionName: ORCHESTRATOR,
+    history: lines.map((l) => structuredClone(l.event) as HistoryEvent),
+    input: inputOf(lines),
+  });
+const asCalls = (actions: ReturnType<typeof flattenActions>) =>
+  actions.map((a) => `${a.functionName}(${serializeInput(a.input)})`);
+const asScheduled = (lines: LogLine[]) =>
+  scheduledByOrchestrator(lines.filter((l) => l.kind === 'event')).map(
+    (l) => `${l.event.Name}(${l.event.Input})`,
+  );
+
+describe('replay fidelity (SDK executor over recorded host history)', () => {
+  it('loads the functions the app registers, as the Functions host indexes them', () => {
+    expect([...functions.values()].map((f) => `${f.name}:${f.triggerType}`).sort()).toEqual(
+      [
+        `${ORCHESTRATOR}:orchestrationTrigger`,
+        `${ACTIVITY.split}:activityTrigger`,
+        `${ACTIVITY.extract}:activityTrigger`,
+        `${ACTIVITY.aggregate}:activityTrigger`,
+        'invoiceApi:httpTrigger',
+      ].sort(),
+    );
+  });
+
+  it('the recording has the host event sequence, including a retry', () => {
+    const types = recorded.map((l) => l.event.EventType);
+    expect(types[0]).toBe(EventType.OrchestratorStarted);
+    expect(types[1]).toBe(EventType.ExecutionStarted);
+    expect(types.at(-2)).toBe(EventType.ExecutionCompleted);
+    expect(types.at(-1)).toBe(EventType.OrchestratorCompleted);
+    expect(types.filter((t) => t === EventType.OrchestratorStarted).length).toBe(
+      types.filter((t) => t === EventType.OrchestratorCompleted).length,
+    );
+    expect(types.filter((t) => t === EventType.TaskFailed)).toHaveLength(10);
+    expect(types.filter((t) => t === EventType.TimerFired)).toHaveLength(10);
+  });
+
+  it('at every step of the recorded history the orchestrator asks for exactly what the host scheduled', async () => {
+    const ends = recorded.flatMap((l, i) =>
+      l.event.EventType === EventType.OrchestratorCompleted ? [i] : [],
+    );
+    expect(ends.length).toBeGreaterThan(3);
+    for (const [step, end] of ends.entries()) {
+      const prefix = recorded.slice(0, end);
+      const state = await replay(orchestrator(), prefix);
+      expect(state.error).toBeUndefined();
+      expect(asCalls(flattenActions(state.actions)), `step ${step}`).toEqual(asScheduled(prefix));
+      expect(state.isDone).toBe(step === ends.length - 1);
+    }
+  });
+
+  it('replaying the finished history gives the recorded output and schedules nothing new', async () => {
+    const state = await replay(orchestrator(), recorded);
+    const end = recorded.find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
+    expect(state.isDone).toBe(true);
+    expect(state.output).toEqual(JSON.parse(end.Result!));
+    expect(checkActions(scheduledByOrchestrator(recorded), flattenActions(state.actions))).toEqual([]);
+    const again = await replay(orchestrator(), recorded);
+    expect(again.output).toEqual(state.output);
+  });
+
+  // Two classic mistakes: a different order of scheduling, and a wall-clock value in an input.
+  const retry = llmRetryOptions();
+  const reversed: OrchestrationHandler = function* (context: OrchestrationContext) {
+    const { invoiceId, pdfKey, acceptedAt } = context.df.getInput() as WorkflowInput;
+    const split: SplitResult = yield context.df.callActivity(ACTIVITY.split, { invoiceId, pdfKey });
+    const extractions: ExtractResult[] = yield context.df.Task.all(
+      [...split.pages]
+        .reverse()
+        .map((page) => context.df.callActivityWithRetry(ACTIVITY.extract, retry, { invoiceId, page })),
+    );
+    const output: unknown = yield context.df.callActivity(ACTIVITY.aggregate, {
+      invoiceId,
+      acceptedAt,
+      split: split.span,
+      extractions,
+    });
+    return output;
+  };
+  const wallClock: OrchestrationHandler = function* (context: OrchestrationContext) {
+    const { invoiceId, pdfKey } = context.df.getInput() as WorkflowInput;
+    const split: SplitResult = yield context.df.callActivity(ACTIVITY.split, {
+      invoiceId,
+      pdfKey,
+      at: Date.now(),
+    });
+    return split;
+  };
+
+  for (const [name, variant] of [
+    ['pages fanned out in reverse order', reversed],
+    ['Date.now() in an activity input', wallClock],
+  ] as const) {
+    it(`a non-deterministic change (${name}) is caught as a replay mismatch`, async () => {
+      const state = await replay(wrapOrchestrator(variant), recorded);
+      expect(() => checkActions(scheduledByOrchestrator(recorded), flattenActions(state.actions))).toThrow(
+        NonDeterminismError,
+      );
+    });
+  }
+
+  it('the host fails a resumed instance whose orchestrator code changed non-deterministically', async () => {
+    // Cut the recording after the fan-out was scheduled and one result had arrived, then resume it
+    // on a fresh host whose orchestrator is the reversed variant.
+    const fanOutScheduled = recorded.findIndex(
+      (l, i) =>
+        i > 0 &&
+        l.event.EventType === EventType.OrchestratorCompleted &&
+        recorded[i - 1]!.event.Name === ACTIVITY.extract,
+    );
+    expect(fanOutScheduled).toBeGreaterThan(0);
+    const extractIds = new Set(
+      recorded.filter((l) => l.event.Name === ACTIVITY.extract).map((l) => l.event.EventId),
+    );
+    const result = recorded.find(
+      (l) => l.event.EventType === EventType.TaskCompleted && extractIds.has(l.event.TaskScheduledId!),
+    )!;
+    const arrived: LogLine = { kind: 'message', event: result.event };
+    const dir = await mkdtemp(join(tmpdir(), 'df-replay-'));
+    const dir2 = await mkdtemp(join(tmpdir(), 'df-replay-'));
+    const cut = [...recorded.slice(0, fanOutScheduled + 1), arrived];
+    await new HistoryLog(dir).append(instanceId, cut);
+    await new HistoryLog(dir2).append(instanceId, cut);
+    const never = {
+      name: 'x',
+      triggerType: 'activityTrigger',
+      bindings: {},
+      handler: () => new Promise(() => {}),
+    };
+    const variantFunctions = new Map<string, RegisteredFunction>([
+      ...functions,
+      [ORCHESTRATOR, { ...functions.get(ORCHESTRATOR)!, handler: wrapOrchestrator(reversed) }],
+      [ACTIVITY.extract, { ...never, name: ACTIVITY.extract }],
+    ]);
+    const host = new ReplayHost({ functions: variantFunctions, historyDir: dir, maxConcurrentActivities: 4 });
+    expect(await host.resume()).toBe(1);
+    const view = await host.waitFor(instanceId, 30_000);
+    host.stop();
+    expect(view?.status).toBe('failed');
+    expect(view?.error).toMatch(/Non-deterministic workflow detected/);
+    // The same cut resumed with the unchanged orchestrator is accepted: with activities that
+    // answer what they answered in the recording, it runs to the recorded output.
+    const recordedResult = new Map<string, string>();
+    for (const l of recorded) {
+      if (l.event.EventType !== EventType.TaskScheduled) continue;
+      const done = recorded.find(
+        (r) => r.event.EventType === EventType.TaskCompleted && r.event.TaskScheduledId === l.event.EventId,
+      );
+      if (done) recordedResult.set(`${l.event.Name}:${l.event.Input}`, done.event.Result!);
+    }
+    const replayed = (name: string): RegisteredFunction => ({
+      name,
+      triggerType: 'activityTrigger',
+      bindings: {},
+      handler: async (input: unknown) => JSON.parse(recordedResult.get(`${name}:${JSON.stringify(input)}`)!),
+    });
+    const sameFunctions = new Map<string, RegisteredFunction>([
+      [ORCHESTRATOR, functions.get(ORCHESTRATOR)!],
+      ...Object.values(ACTIVITY).map((name) => [name, replayed(name)] as const),
+    ]);
+    const host2 = new ReplayHost({ functions: sameFunctions, historyDir: dir2, maxConcurrentActivities: 4 });
+    expect(await host2.resume()).toBe(1);
+    const view2 = await host2.waitFor(instanceId, 60_000);
+    host2.stop();
+    const end = recorded.find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
+    expect(view2?.status).toBe('completed');
+    expect(view2?.output).toEqual(JSON.parse(end.Result!));
+  });
+});
