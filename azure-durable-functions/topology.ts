@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopologyFactory } from '@invoice/tools/launcher/topology';
 import { azuriteProcess } from '@invoice/tools/topologies/azurite';
@@ -41,6 +42,13 @@ const topology: TopologyFactory = async (ctx) => {
     ],
     apiUrl,
     llmUrl: llm.url,
+    orchestrationFile: 'azure-durable-functions/src/orchestrator.ts',
+    // The persisted history log of one instance: what the Azure Storage provider's History table would hold.
+    async stateSize(invoiceId) {
+      const text = await readFile(join(hostEnv.DF_HISTORY_DIR!, `${invoiceId}.jsonl`), 'utf8');
+      const events = text.split('\n').filter((line) => line.startsWith('{"kind":"event"')).length;
+      return { bytes: Buffer.byteLength(text), events, what: 'history log (JSON lines)' };
+    },
     sharedEnv: {
       BLOB_STORE: 'azure',
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,

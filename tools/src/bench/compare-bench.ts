@@ -11,8 +11,12 @@ export type BenchOptions = SweepOptions & { settings?: Record<string, string>; l
  * benchmark script is this call with its N and L grid.
  */
 export async function benchAgainstReference(stack: string, options: BenchOptions) {
-  const reference = await upStack('reference');
-  const target = stack === 'reference' ? reference : await upStack(stack, { settings: options.settings });
+  const target = await upStack(stack, { settings: options.settings });
+  // T_ideal on the same kind of blob store as the stack (local folder or Azurite).
+  const reference =
+    stack === 'reference'
+      ? target
+      : await upStack('reference', { settings: { BLOB_STORE: target.env.BLOB_STORE ?? 'local' } });
   try {
     const { cells, rows } = await sweep(
       { name: stack, ...target },

@@ -33,7 +33,14 @@ const say = (line: string) => console.error(`[compare ${elapsed()}] ${line}`);
 if (!values['matrix-only']) {
   const stacks = values.stacks ? values.stacks.split(',') : invoiceStacks();
   say(`stacks: ${stacks.join(', ')}`);
-  const reference = await upStack('reference', { instance: 'compare-reference' });
+  // T_ideal runs on the same kind of blob store as the stack it is compared with.
+  const references = new Map<string, Awaited<ReturnType<typeof upStack>>>();
+  const referenceFor = async (blobStore = 'local') => {
+    if (!references.has(blobStore))
+      references.set(blobStore, await upStack('reference', { settings: { BLOB_STORE: blobStore } }));
+    return references.get(blobStore)!;
+  };
+  const reference = await referenceFor('local');
   try {
     say('kit overhead: autocannon + golden check against an in-process no-op handler');
     await writeResult('compare/kit-overhead.json', {
@@ -113,7 +120,7 @@ if (!values['matrix-only']) {
       }
     }
   } finally {
-    await reference.down();
+    for (const r of references.values()) await r.down();
   }
   await writeResult('compare/run.json', {
     ...provenance(),
