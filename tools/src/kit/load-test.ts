@@ -138,8 +138,10 @@ export async function measureKitOverhead(sampleName: string, connections: number
       { name: 'no-op', apiUrl: served.url, llmUrl: '' },
       { connections, durationS, sample: sampleName, progress: false },
     );
+    // autocannon's histogram counts whole milliseconds, too coarse for a no-op; with closed-loop
+    // connections, connections × duration / requests is the mean time one request took.
     return {
-      noopMeanMs: result.latencyMs.mean,
+      noopMeanMs: Math.round(((connections * result.durationS * 1000) / Math.max(result.requests, 1)) * 1000) / 1000,
       noopP99Ms: result.latencyMs.p99,
       requests: result.requests,
       errors: result.errorCount,

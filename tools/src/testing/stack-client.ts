@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AcceptedBody, StatusBody } from '@invoice/shared/contract/types';
+import { serializeInvoice } from '@invoice/shared/domain/aggregate';
+import { SAMPLES, type Sample } from '@invoice/shared/samples/corpus';
+import { expect } from 'vitest';
+import { mockLlm } from '../mock-llm/remote';
+
+/** What every stack's integration tests do to a running stack over the common contract. */
+
+export const sample = (pages: number): Sample => {
+  const found = SAMPLES.find((s) => s.pages === pages && !s.name.includes('mismatch'));
+  if (!found) throw new Error(`no ${pages}-page sample in data/samples`);
+  return found;
+};
+
+/** POST without waiting: the run goes on in the stack while the test injects faults. */
+export async function submit(apiUrl: string, s: Sample): Promise<string> {
+  const response = await fetch(`${apiUrl}/api/invoices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: await readFile(s.pdfPath),
+  });
+  if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as AcceptedBody).id;
+}
+
+/** POST ?wait=true and return the final body, asserting the 200. */
+export async function runToEnd(apiUrl: string, s: Sample): Promise<StatusBody> {
+  const response = await fetch(`${apiUrl}/api/invoices?wait=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: await readFile(s.pdfPath),
+  });
+  const body = (await response.json()) as StatusBody;
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return body;
+}
+
+/**
+ * Polls GET /api/invoices/:id until completed or failed. Connection errors and non-200s are
+ * tolerated until the deadline: the API may be down while a test has killed a process.
+ */
+export async function until(apiUrl: string, id: string, timeoutMs: number): Promise<StatusBody> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${apiUrl}/api/invoices/${id}`);
+      last = response.status === 200 ? await response.json() : `${response.status} ${await response.text()}`;
+      const body = last as StatusBody;
+      if (response.status === 200 && (body.status === 'completed' || body.status === 'failed')) return body;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`run ${id} did not finish in ${timeoutMs} ms; last answer: ${JSON.stringify(last)}`);
+}
+
+export async function expectGolden(body: StatusBody, s: Sample) {
+  expect(body.status, body.error).toBe('completed');
+  expect(serializeInvoice(body.invoice!)).toBe(await readFile(s.goldenPath, 'utf8'));
+}
+
+/** Waits until the mock LLM has at least `n` calls in flight: the fan-out is under way. */
+export async function untilInFlight(llmUrl: string, n: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await mockLlm.metrics(llmUrl)).inFlight >= n) return;
+    await sleep(25);
+  }
+  throw new Error(`the mock LLM never had ${n} calls in flight`);
+}
