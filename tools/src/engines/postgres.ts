@@ -1,4 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,24 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/**
+ * As root, the cluster folder must be reachable by the `postgres` user. A clone under /root
+ * (mode 700) is not, so then the cluster goes under the temp folder instead, at a path derived
+ * from the one asked for (stable across restarts of the same stack instance).
+ */
+export function usableDataDir(dataDir: string): string {
+  if (!asRoot()) return dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dataDir]).status === 0;
+  if (reachable) return dataDir;
+  const fallback = join(
+    tmpdir(),
+    `invoice-pg-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`,
+  );
+  console.error(`[postgres] ${dataDir} is not reachable by the postgres user; using ${fallback}`);
+  return fallback;
 }
 
 /** initdb into `dataDir` unless it already holds a cluster. */
@@ -204,7 +223,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
-  const dataDir = arg('dir') ?? mkdtempSync(join(tmpdir(), 'ce-pg-'));
+  const dataDir = usableDataDir(arg('dir') ?? mkdtempSync(join(tmpdir(), 'ce-pg-')));
   const port = Number(arg('port') ?? 5432);
   initCluster(dataDir);
   const child = spawnPostgres(dataDir, port, 'inherit');

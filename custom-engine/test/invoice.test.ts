@@ -1,0 +1,93 @@
+/**
+ * The invoice flow on the custom engine with its default store (SQLite), through the launcher:
+ * the common contract, the shared LLM retry policy as the engine's step retryPolicy, and the
+ * engine API's view of an invoice run.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ErrorBody, StatusBody } from '@invoice/shared/contract/types';
+import { describeConformance } from '@invoice/shared/testing/conformance';
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type EngineStack, expectGolden, runToEnd, sample, startEngineStack } from './helpers';
+
+let stack: EngineStack;
+beforeAll(async () => {
+  stack = await startEngineStack();
+});
+afterAll(() => stack?.close());
+beforeEach(() => mockLlm.neutral(stack.llmUrl));
+
+describeConformance({ name: 'custom-engine (sqlite)', stack: () => stack });
+
+describe('custom-engine invoice flow', () => {
+  it('fans out one durable step per page, all in parallel', async () => {
+    await mockLlm.configure(stack.llmUrl, { latency: { kind: 'fixed', ms: 500 } });
+    const body = await runToEnd(stack.apiUrl, sample(50));
+    await expectGolden(body, sample(50));
+    const metrics = await mockLlm.metrics(stack.llmUrl);
+    expect(metrics.pages).toBe(50);
+    expect(metrics.maxInFlight).toBe(50);
+    expect(metrics.duplicateSuccesses).toBe(0);
+    const attempts = await stack.store.attempts(body.id);
+    expect(attempts.filter((a) => a.stepKey.startsWith('extract[')).length).toBe(50);
+  });
+
+  it('retries a 429 then a 500 on every page with the shared policy: each page succeeds on attempt 3', async () => {
+    await mockLlm.configure(stack.llmUrl, {
+      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.05, script: ['429', '500'] },
+    });
+    const body = await runToEnd(stack.apiUrl, sample(10));
+    await expectGolden(body, sample(10));
+    const metrics = await mockLlm.metrics(stack.llmUrl);
+    expect(metrics.failures['429']).toBe(10);
+    expect(metrics.failures['500']).toBe(10);
+    expect(Object.values(metrics.callsPerPage)).toEqual(Array(10).fill(3));
+    // The engine's side of the same story: three attempts per extract item, one for split.
+    const attempts = await stack.store.attempts(body.id);
+    const perItem = new Map<string, number>();
+    for (const a of attempts) perItem.set(a.stepKey, Math.max(perItem.get(a.stepKey) ?? 0, a.attempt));
+    expect([...perItem].filter(([k]) => k.startsWith('extract[')).map(([, n]) => n)).toEqual(
+      Array(10).fill(3),
+    );
+    expect(perItem.get('split')).toBe(1);
+  });
+
+  it('gives up after maxAttempts (6) and reports the run as failed', async () => {
+    await mockLlm.configure(stack.llmUrl, {
+      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0, script: Array(6).fill('500') },
+    });
+    const response = await fetch(`${stack.apiUrl}/api/invoices?wait=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: await readFile(sample(1).pdfPath),
+    });
+    const body = (await response.json()) as ErrorBody & { id: string };
+    expect(response.status).toBe(502);
+    expect(body.error.code).toBe('workflow_failed');
+    expect((await mockLlm.metrics(stack.llmUrl)).totalCalls).toBe(6);
+    const state = (await (await fetch(`${stack.apiUrl}/api/invoices/${body.id}`)).json()) as StatusBody;
+    expect(state.status).toBe('failed');
+    expect(state.error).toMatch(/500/);
+  });
+
+  it('shows the run in the engine API: execution view and a status-coloured Mermaid diagram', async () => {
+    const body = await runToEnd(stack.apiUrl, sample(3));
+    const exec = (await (await fetch(`${stack.apiUrl}/executions/${body.id}`)).json()) as {
+      status: string;
+      completedSteps: string[];
+      stepResults: Record<string, { items?: { total: number; success: number } }>;
+    };
+    expect(exec.status).toBe('completed');
+    expect(exec.completedSteps).toEqual(['split', 'extract', 'aggregate']);
+    expect(exec.stepResults.extract?.items).toMatchObject({ total: 3, success: 3 });
+    const viz = (await (await fetch(`${stack.apiUrl}/executions/${body.id}/visualize`)).json()) as {
+      mermaid: string;
+    };
+    expect(viz.mermaid).toContain('s_extract["extract<br/>success 3/3 items"]:::success');
+    expect(viz.mermaid).toContain('s_split --> s_extract');
+    const list = (await (await fetch(`${stack.apiUrl}/executions?workflowId=invoice`)).json()) as {
+      executions: { executionId: string }[];
+    };
+    expect(list.executions.map((e) => e.executionId)).toContain(body.id);
+  });
+});
