@@ -141,7 +141,8 @@ export async function measureKitOverhead(sampleName: string, connections: number
     // autocannon's histogram counts whole milliseconds, too coarse for a no-op; with closed-loop
     // connections, connections × duration / requests is the mean time one request took.
     return {
-      noopMeanMs: Math.round(((connections * result.durationS * 1000) / Math.max(result.requests, 1)) * 1000) / 1000,
+      noopMeanMs:
+        Math.round(((connections * result.durationS * 1000) / Math.max(result.requests, 1)) * 1000) / 1000,
       noopP99Ms: result.latencyMs.p99,
       requests: result.requests,
       errors: result.errorCount,

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports';
@@ -143,6 +143,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   };
 
   async function start(p: ProcessSpec) {
+    const logOffset = existsSync(logPath(p.name)) ? statSync(logPath(p.name)).size : 0;
     const fd = openSync(logPath(p.name), 'a');
     const child = spawn(p.command, p.args ?? [], {
       cwd: p.cwd ?? REPO_ROOT,
@@ -158,7 +159,14 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     if (!options.persist) liveGroups.add(child.pid!);
     save();
     const began = Date.now();
-    await waitReady(p.name, p.ready, logPath(p.name), () => isAlive(p.name), p.readyTimeoutMs ?? 120_000);
+    await waitReady(
+      p.name,
+      p.ready,
+      logPath(p.name),
+      () => isAlive(p.name),
+      p.readyTimeoutMs ?? 120_000,
+      logOffset,
+    );
     log(`${p.name} ready in ${Date.now() - began} ms (pid ${child.pid}, log ${logPath(p.name)})`);
   }
 

@@ -1,7 +1,23 @@
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free port on 127.0.0.1. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+const handedOut = new Set<number>();
+
+/**
+ * A free port on 127.0.0.1 that this process has not handed out before: the kernel may offer a
+ * just-closed port again, and two names of one stack must never share a port.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = await askKernel(host);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no fresh free port after 50 tries');
+}
+
+function askKernel(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readiness } from './topology';
 
-async function probe(ready: Readiness, logPath: string): Promise<boolean> {
+async function probe(ready: Readiness, logPath: string, logOffset: number): Promise<boolean> {
   if ('http' in ready) {
     try {
       const response = await fetch(ready.http, { signal: AbortSignal.timeout(2_000) });
@@ -20,8 +20,9 @@ async function probe(ready: Readiness, logPath: string): Promise<boolean> {
       socket.once('error', () => resolve(false));
     });
   }
-  const log = await readFile(logPath, 'utf8').catch(() => '');
-  return ready.log.test(log);
+  // Only what this start wrote: the log is appended to across restarts.
+  const log = await readFile(logPath).catch(() => Buffer.alloc(0));
+  return ready.log.test(log.subarray(logOffset).toString('utf8'));
 }
 
 /** Polls until ready; fails fast if the process dies first. */
@@ -31,12 +32,13 @@ export async function waitReady(
   logPath: string,
   isAlive: () => boolean,
   timeoutMs: number,
+  logOffset = 0,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!isAlive())
       throw new Error(`${name} exited before it was ready; see ${logPath}:\n${await tail(logPath)}`);
-    if (!ready || (await probe(ready, logPath))) return;
+    if (!ready || (await probe(ready, logPath, logOffset))) return;
     if (Date.now() > deadline)
       throw new Error(`${name} not ready after ${timeoutMs} ms; see ${logPath}:\n${await tail(logPath)}`);
     await sleep(100);

@@ -21,7 +21,8 @@ export async function submit(apiUrl: string, s: Sample): Promise<string> {
     headers: { 'content-type': 'application/pdf' },
     body: await readFile(s.pdfPath),
   });
-  if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 202)
+    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as AcceptedBody).id;
 }
 

@@ -1,0 +1,27 @@
+/**
+ * Dapr Workflow against the reference pipeline, N = 1, 10, 50, 200 at L = 0 and 500 ms, with the
+ * shared harness (tools/src/bench/compare-bench.ts). Writes docs/results/dapr-bench.json.
+ *
+ *   pnpm --filter @invoice/dapr bench [--pages 1,10,50,200] [--latencies 0,500] [--runs 3] [--state redis]
+ */
+import { parseArgs } from 'node:util';
+import { benchAgainstReference } from '@invoice/tools/bench/compare-bench';
+import { invoiceOf } from '@invoice/tools/bench/e2e';
+
+const { values } = parseArgs({
+  options: {
+    pages: { type: 'string', default: '1,10,50,200' },
+    latencies: { type: 'string', default: '0,500' },
+    runs: { type: 'string', default: '3' },
+    state: { type: 'string', default: 'sqlite' },
+  },
+});
+const numbers = (s: string) => s.split(',').filter(Boolean).map(Number);
+for (const pages of numbers(values.pages)) await invoiceOf(pages);
+await benchAgainstReference('dapr', {
+  pages: numbers(values.pages),
+  latencies: numbers(values.latencies),
+  runs: Number(values.runs),
+  settings: { state: values.state },
+  label: `state.${values.state}`,
+});

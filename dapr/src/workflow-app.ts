@@ -1,0 +1,60 @@
+import { LogLevel, WorkflowRuntime } from '@dapr/dapr';
+import { serveApp } from '@invoice/shared/contract/serve';
+import { Hono } from 'hono';
+import { activities } from './activities';
+import { ACTIVITY_NAMES, sidecar, WORKFLOW_NAME } from './config';
+import { invoiceWorkflow } from './workflow';
+
+/**
+ * @dapr/dapr 3.18's worker (TaskHubGrpcWorker) runs at most 10 work items at once, queues 100
+ * more and DROPS anything beyond that, and none of it is configurable. 10 would cap the fan-out
+ * at 10 pages in flight (the parallelism dapr #7924 is about) and the drop would lose pages at
+ * N > 110. We raise both limits on the SDK's private fields and fail loudly if an SDK update
+ * renames them; the sidecar's own cap (Configuration maxConcurrentActivityInvocations) stays
+ * below ours, so the worker never has to queue.
+ */
+function raiseWorkerLimits(runtime: WorkflowRuntime, concurrency: number) {
+  const worker = (runtime as unknown as { worker?: Record<string, unknown> }).worker;
+  if (typeof worker?._maxConcurrentWorkItems !== 'number' || typeof worker._maxQueueSize !== 'number') {
+    throw new Error('@dapr/dapr worker internals changed: revisit raiseWorkerLimits (workflow-app.ts)');
+  }
+  worker._maxConcurrentWorkItems = concurrency;
+  worker._maxQueueSize = Number.MAX_SAFE_INTEGER;
+  // It also logs every work item at info level, whatever the runtime's logger options say.
+  const logger = worker.logger as { logLevel?: LogLevel } | undefined;
+  if (logger) logger.logLevel = LogLevel.Warn;
+}
+
+/** The sidecar counts the workers streaming work items from it; start() returns before that. */
+async function connectedWorkers(httpUrl: string): Promise<number> {
+  const response = await fetch(`${httpUrl}/v1.0/metadata`, { signal: AbortSignal.timeout(2_000) }).catch(
+    () => undefined,
+  );
+  if (!response?.ok) return 0;
+  return (
+    ((await response.json()) as { workflows?: { connectedWorkers?: number } }).workflows?.connectedWorkers ??
+    0
+  );
+}
+
+const { host, grpcPort, httpUrl } = sidecar();
+const runtime = new WorkflowRuntime({ daprHost: host, daprPort: grpcPort, logger: { level: LogLevel.Warn } });
+runtime.registerWorkflowWithName(WORKFLOW_NAME, invoiceWorkflow);
+for (const name of ACTIVITY_NAMES) runtime.registerActivityWithName(name, activities[name]);
+raiseWorkerLimits(runtime, Number(process.env.DAPR_WORKER_CONCURRENCY ?? 1024));
+await runtime.start();
+
+// GET /healthz answers 200 once the sidecar sees this worker: the launcher's readiness probe.
+let connected = false;
+const health = new Hono().get('/healthz', async (c) => {
+  connected ||= (await connectedWorkers(httpUrl)) > 0;
+  return c.json({ connected }, connected ? 200 : 503);
+});
+const served = await serveApp(health);
+console.log(`[dapr] workflow worker started against ${host}:${grpcPort}; health on ${served.url}/healthz`);
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    runtime.stop().finally(() => process.exit(0));
+  });
+}
