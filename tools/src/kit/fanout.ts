@@ -1,4 +1,4 @@
-import { type Cell, measureCell, overhead, type Target } from '../bench/e2e';
+import { type Cell, invoiceOf, measureCell, overhead, type Target } from '../bench/e2e';
 
 export type SweepOptions = { pages: number[]; latencies: number[]; runs: number; warmupEveryCell?: boolean };
 export type SweepRow = ReturnType<typeof overhead> & {
@@ -13,6 +13,9 @@ export type SweepRow = ReturnType<typeof overhead> & {
  * pipeline right beside it, under the same mock-LLM settings; overhead = measured − ideal.
  */
 export async function sweep(target: Target, reference: Target, options: SweepOptions) {
+  // Generating a large invoice blocks the event loop long enough to break idle keep-alive
+  // connections, so every invoice is made before the first request.
+  for (const pages of options.pages) await invoiceOf(pages);
   const cells: Array<{ measured: Cell; ideal: Cell }> = [];
   const total = options.pages.length * options.latencies.length;
   for (const latency of options.latencies) {

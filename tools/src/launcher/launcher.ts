@@ -54,14 +54,15 @@ const alive = (pid: number | undefined) => {
   }
 };
 
-/** Kills a process group (the spawned process and anything it started, e.g. go or tsx children). */
+/**
+ * Signals a process group (the spawned process and anything it started, e.g. go or tsx children).
+ * Only the group: a bare pid may already belong to an unrelated process (pids wrap here).
+ */
 function signalGroup(pid: number, signal: NodeJS.Signals) {
   try {
     process.kill(-pid, signal);
   } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {}
+    // the group is gone already
   }
 }
 
@@ -154,6 +155,8 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     closeSync(fd);
     child.unref();
     child.on('error', (error) => console.error(`[launcher] ${p.name}: ${error.message}`));
+    // Forget the group as soon as it exits, so the exit hook never signals a reused pid.
+    child.on('exit', () => liveGroups.delete(child.pid!));
     children.set(p.name, child);
     state.pids[p.name] = child.pid!;
     if (!options.persist) liveGroups.add(child.pid!);

@@ -1,0 +1,69 @@
+/**
+ * What survives which crash, on the real Temporal server: a SIGKILLed extract worker in the
+ * middle of the fan-out, and a killed-and-restarted server that reopens the same SQLite file.
+ */
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  expectGolden,
+  sample,
+  startTemporal,
+  submit,
+  type TemporalStack,
+  until,
+  untilInFlight,
+} from './helpers';
+
+const SLOTS = 20;
+
+let stack: TemporalStack;
+beforeAll(async () => {
+  stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS) });
+});
+afterAll(() => stack?.close());
+beforeEach(() => mockLlm.neutral(stack.llmUrl));
+
+describe('temporal crash recovery', () => {
+  it('SIGKILL of the extract worker mid fan-out: the invoice still equals its golden', {
+    timeout: 180_000,
+  }, async () => {
+    await mockLlm.configure(stack.llmUrl, { latency: { kind: 'fixed', ms: 1_000 } });
+    const id = await submit(stack.apiUrl, sample(50));
+    await untilInFlight(stack.llmUrl, 10);
+    await stack.handle.kill('worker-extract', 'SIGKILL');
+    const atKill = await mockLlm.metrics(stack.llmUrl);
+    await stack.handle.restart('worker-extract');
+
+    await expectGolden(await until(stack.apiUrl, id, 150_000), sample(50));
+    const metrics = await mockLlm.metrics(stack.llmUrl);
+    // Calls in flight at the kill finished at the LLM but their results died with the worker;
+    // Temporal re-ran those activities after the heartbeat timeout: the duplicates.
+    const duplicatePages = Object.values(metrics.callsPerPage).filter((n) => n > 1).length;
+    console.log(
+      `[temporal crash] in flight at kill: ${atKill.inFlight}, LLM calls: ${metrics.totalCalls} for 50 pages, ` +
+        `duplicate successes: ${metrics.duplicateSuccesses} on ${duplicatePages} pages`,
+    );
+    expect(metrics.pages).toBe(50);
+    expect(atKill.inFlight).toBeGreaterThanOrEqual(1);
+    expect(metrics.duplicateSuccesses).toBeGreaterThanOrEqual(atKill.inFlight);
+    // At most the calls that were running on the killed worker are repeated, each once.
+    expect(metrics.duplicateSuccesses).toBeLessThanOrEqual(SLOTS);
+    expect(metrics.totalCalls).toBe(50 + metrics.duplicateSuccesses);
+  });
+
+  it('server killed and restarted mid-run on the same db file: the run completes', {
+    timeout: 180_000,
+  }, async () => {
+    await mockLlm.configure(stack.llmUrl, { latency: { kind: 'fixed', ms: 1_000 } });
+    const id = await submit(stack.apiUrl, sample(50));
+    await untilInFlight(stack.llmUrl, 5);
+    await stack.handle.kill('temporal', 'SIGKILL');
+    await stack.handle.restart('temporal');
+
+    await expectGolden(await until(stack.apiUrl, id, 150_000), sample(50));
+    expect((await mockLlm.metrics(stack.llmUrl)).pages).toBe(50);
+    // The run is still known after the restart: it came back from the SQLite file.
+    const description = await stack.client.workflow.getHandle(id).describe();
+    expect(description.status.name).toBe('COMPLETED');
+  });
+});
