@@ -90,7 +90,7 @@ if (!values['matrix-only']) {
         const chaos = await runChaos(handle, {
           pages: Number(values['chaos-pages']),
           latencyMs: 300,
-          timeoutMs: 180_000,
+          timeoutMs: 90_000,
           invoices: Number(values['chaos-invoices']),
           concurrentPages: 3,
           rate500: 0.1,

@@ -9,6 +9,7 @@ import { barChart, lineChart } from './svg';
 type StackResult = {
   stack: string;
   date: string;
+  command?: string;
   failed?: string;
   description?: string;
   processes?: Array<{ name: string; kind?: string; killable: boolean }>;
@@ -89,7 +90,12 @@ export async function writeMatrix(): Promise<string> {
   out.push(
     `- **Measured**: ${run.date ?? 'not yet'} on ${run.machine ? `${run.machine.cpus} × ${run.machine.model}, ${run.machine.memGiB} GiB, Node ${run.machine.node}` : '?'}`,
   );
-  out.push(`- **Command**: \`${run.command ?? 'pnpm compare'}\` (wall time ${run.wallSeconds ?? '?'} s)`);
+  const commands = new Map<string, string[]>();
+  for (const r of results)
+    commands.set(r.command ?? '?', [...(commands.get(r.command ?? '?') ?? []), r.stack]);
+  out.push(
+    `- **Commands**: ${[...commands].map(([command, stacks]) => `\`${command}\` (${stacks.map(label).join(', ')}, ${results.find((r) => r.stack === stacks[0])?.date ?? ''})`).join('; ')}`,
+  );
   out.push(
     '- **Every number** below comes from the JSON file named under its table, in `docs/results/compare/`.',
   );

@@ -93,6 +93,9 @@ function installExitHook() {
   process.on('exit', () => {
     for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
   });
+  // Ctrl-C or a SIGTERM to a benchmark must not leave its engines behind either.
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
 }
 
 async function buildTopology(
