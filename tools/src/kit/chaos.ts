@@ -67,10 +67,15 @@ export async function killDuringFanout(
   const { golden } = await invoiceOf(options.pages);
   const id = await submit(stack.apiUrl, options.pages);
   const deadline = Date.now() + options.timeoutMs;
+  // Kill once the fan-out is well under way: some engines dispatch pages one by one, so the
+  // first call in flight is not yet "mid fan-out". Wait for min(N, 10) calls, or 3 s after the first.
+  const wanted = Math.min(options.pages, 10);
   let inFlight = 0;
+  let firstSeen = 0;
   while (Date.now() < deadline) {
     inFlight = (await mockLlm.metrics(stack.llmUrl)).inFlight;
-    if (inFlight > 0) break;
+    if (inFlight > 0) firstSeen ||= Date.now();
+    if (inFlight >= wanted || (firstSeen && Date.now() - firstSeen > 3_000)) break;
     await sleep(20);
   }
   log(`${stack.stack}: SIGKILL ${processName} with ${inFlight} extractions in flight`);
