@@ -93,3 +93,20 @@ describe('textToLines', () => {
     expect(text).toBe('hello world\nsecond');
   });
 });
+
+describe('renderPage under sustained load', () => {
+  // Regression: without holding the canvas during its threadpool encode, @napi-rs/canvas < 1.0.6
+  // segfaulted this process within seconds (3 × 500 pages at once killed the Dapr split service).
+  it('renders 3 × 500 pages concurrently in one process and survives', { timeout: 180_000 }, async () => {
+    const { generateInvoicePdf } = await import('../samples/generate');
+    const pages = await splitPdf((await generateInvoicePdf({ seed: 9500, pages: 500 })).pdf);
+    const pngs = await Promise.all(
+      [0, 1, 2].map(async () => {
+        let count = 0;
+        for (const page of pages) if ((await renderPage(page)).png.length > 0) count++;
+        return count;
+      }),
+    );
+    expect(pngs).toEqual([500, 500, 500]);
+  });
+});

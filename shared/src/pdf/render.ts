@@ -23,6 +23,14 @@ export type RenderOptions = { scale?: number };
 export type RenderedPage = { png: Uint8Array; text: string };
 
 /**
+ * Canvases being encoded. @napi-rs/canvas < 1.0.6 encodes on the libuv threadpool with a raw
+ * pointer to the canvas and nothing keeps the canvas alive meanwhile (Brooooooklyn/canvas#1312,
+ * fixed in 1.0.6, which pdfjs-dist 5.4's ^0.1 range does not reach). Without this reference a
+ * long-lived process rendering hundreds of pages is eventually killed by SIGSEGV, silently.
+ */
+const encoding = new Set<object>();
+
+/**
  * Renders the first page of a (single-page) PDF to PNG and reconstructs its text layer as lines.
  * Scale 1 (72 dpi) by default: the mock model reads the text, the PNG is the artefact a real
  * vision model would get, and 500-page invoices are split page by page, so keep it cheap.
@@ -53,7 +61,13 @@ export async function renderPage(pagePdf: Uint8Array, opts: RenderOptions = {}):
       canvasContext: context as unknown as RenderParameters['canvasContext'],
       viewport,
     }).promise;
-    const png = new Uint8Array(await canvas.encode('png'));
+    let png: Uint8Array;
+    encoding.add(canvas);
+    try {
+      png = new Uint8Array(await canvas.encode('png'));
+    } finally {
+      encoding.delete(canvas);
+    }
     const content = await page.getTextContent();
     const text = textToLines(content.items.filter((i): i is TextItem => 'str' in i));
     page.cleanup();

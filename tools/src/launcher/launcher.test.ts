@@ -46,6 +46,9 @@ describe('stack launcher (real processes)', () => {
     const pid = stack.pid('api');
     await stack.kill('api');
     expect(isAlive(pid)).toBe(false);
+    expect(await readFile(stack.logPath('api'), 'utf8')).toContain(
+      `(pid ${pid}) exited: code null, signal SIGKILL`,
+    );
     expect(await healthy(stack.apiUrl)).toBe(false);
     expect(await healthy(stack.llmUrl)).toBe(true);
     await stack.restart('api');

@@ -1,6 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports';
@@ -44,6 +53,14 @@ export type StackHandle = {
 };
 
 const RUN_ROOT = join(REPO_ROOT, '.run');
+const groupAlive = (pid: number) => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const alive = (pid: number | undefined) => {
   if (!pid) return false;
   try {
@@ -123,9 +140,11 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   const instance = options.instance ?? `${stack}-${randomBytes(3).toString('hex')}`;
   const runDir = join(RUN_ROOT, instance);
   const statePath = join(runDir, 'state.json');
-  const previous: State | undefined = existsSync(statePath)
+  const saved: State | undefined = existsSync(statePath)
     ? JSON.parse(readFileSync(statePath, 'utf8'))
     : undefined;
+  // A stopped instance starts afresh with the settings given now; a running one keeps its own.
+  const previous = saved && Object.values(saved.pids).some(groupAlive) ? saved : undefined;
   const state: State = previous ?? { stack, instance, settings: options.settings ?? {}, ports: {}, pids: {} };
   mkdirSync(join(runDir, 'logs'), { recursive: true });
   const topology = await buildTopology(stack, runDir, state.settings, state.ports);
@@ -159,7 +178,14 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     child.unref();
     child.on('error', (error) => console.error(`[launcher] ${p.name}: ${error.message}`));
     // Forget the group as soon as it exits, so the exit hook never signals a reused pid.
-    child.on('exit', () => liveGroups.delete(child.pid!));
+    child.on('exit', (code, signal) => {
+      liveGroups.delete(child.pid!);
+      // A native crash (SIGSEGV) prints nothing itself; say it in the process's log.
+      appendFileSync(
+        logPath(p.name),
+        `[launcher] ${p.name} (pid ${child.pid}) exited: code ${code}, signal ${signal}\n`,
+      );
+    });
     children.set(p.name, child);
     state.pids[p.name] = child.pid!;
     if (!options.persist) liveGroups.add(child.pid!);
