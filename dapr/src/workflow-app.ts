@@ -25,12 +25,15 @@ function raiseWorkerLimits(runtime: WorkflowRuntime, concurrency: number) {
   if (logger) logger.logLevel = LogLevel.Warn;
 }
 
-/** The sidecar counts the workers streaming work items from it; start() returns before that. */
-async function connectedWorkers(httpUrl: string): Promise<number> {
+/**
+ * The sidecar counts the workers streaming work items from it; start() returns before that.
+ * undefined when the sidecar itself does not answer.
+ */
+async function connectedWorkers(httpUrl: string): Promise<number | undefined> {
   const response = await fetch(`${httpUrl}/v1.0/metadata`, { signal: AbortSignal.timeout(2_000) }).catch(
     () => undefined,
   );
-  if (!response?.ok) return 0;
+  if (!response?.ok) return undefined;
   return (
     ((await response.json()) as { workflows?: { connectedWorkers?: number } }).workflows?.connectedWorkers ??
     0
@@ -38,16 +41,49 @@ async function connectedWorkers(httpUrl: string): Promise<number> {
 }
 
 const { host, grpcPort, httpUrl } = sidecar();
-const runtime = new WorkflowRuntime({ daprHost: host, daprPort: grpcPort, logger: { level: LogLevel.Warn } });
-runtime.registerWorkflowWithName(WORKFLOW_NAME, invoiceWorkflow);
-for (const name of ACTIVITY_NAMES) runtime.registerActivityWithName(name, activities[name]);
-raiseWorkerLimits(runtime, Number(process.env.DAPR_WORKER_CONCURRENCY ?? 1024));
-await runtime.start();
+async function startRuntime(): Promise<WorkflowRuntime> {
+  const runtime = new WorkflowRuntime({
+    daprHost: host,
+    daprPort: grpcPort,
+    logger: { level: LogLevel.Warn },
+  });
+  runtime.registerWorkflowWithName(WORKFLOW_NAME, invoiceWorkflow);
+  for (const name of ACTIVITY_NAMES) runtime.registerActivityWithName(name, activities[name]);
+  raiseWorkerLimits(runtime, Number(process.env.DAPR_WORKER_CONCURRENCY ?? 1024));
+  await runtime.start();
+  return runtime;
+}
+let runtime = await startRuntime();
+
+/**
+ * When the sidecar restarts, the SDK's work-item stream does not come back: the sidecar is up
+ * again but sees no worker, and every workflow stalls (found by `pnpm chaos dapr`). So we watch
+ * the sidecar's count of connected workers and start a fresh runtime when ours has dropped off.
+ */
+let missedChecks = 0;
+let restarting = false;
+setInterval(async () => {
+  if (restarting) return;
+  const workers = await connectedWorkers(httpUrl);
+  missedChecks = workers === 0 ? missedChecks + 1 : 0;
+  if (missedChecks < 3) return;
+  restarting = true;
+  console.log('[dapr] the sidecar sees no workflow worker: starting a fresh runtime');
+  try {
+    await runtime.stop().catch(() => {});
+    runtime = await startRuntime();
+  } catch (error) {
+    console.error(`[dapr] could not start a fresh runtime yet: ${(error as Error).message}`);
+  } finally {
+    restarting = false;
+    missedChecks = 0;
+  }
+}, 1_000);
 
 // GET /healthz answers 200 once the sidecar sees this worker: the launcher's readiness probe.
 let connected = false;
 const health = new Hono().get('/healthz', async (c) => {
-  connected ||= (await connectedWorkers(httpUrl)) > 0;
+  connected ||= ((await connectedWorkers(httpUrl)) ?? 0) > 0;
   return c.json({ connected }, connected ? 200 : 503);
 });
 const served = await serveApp(health);

@@ -62,4 +62,22 @@ describe('dapr crash recovery', () => {
       `[dapr crash: workflow] LLM calls ${metrics.totalCalls} for 10 pages; duplicate successes ${metrics.duplicateSuccesses}`,
     );
   });
+
+  it('SIGKILL of the workflow sidecar alone: the app starts a fresh runtime and the run completes', {
+    timeout: 240_000,
+  }, async () => {
+    // The SDK's work-item stream does not reconnect by itself; workflow-app.ts watches for that.
+    const { handle } = stack;
+    const s = sample(10);
+    const id = await submit(handle.apiUrl, s);
+    await untilInFlight(handle.llmUrl, 1);
+    const appPid = handle.pid('workflow');
+    await handle.kill('workflow-dapr', 'SIGKILL');
+    await handle.restart('workflow-dapr');
+    const done = await until(handle.apiUrl, id, 220_000);
+    expect(handle.pid('workflow')).toBe(appPid);
+    expect(done.status, done.error).toBe('completed');
+    expect(serializeInvoice(done.invoice!)).toBe(await readFile(s.goldenPath, 'utf8'));
+    expect(await readFile(handle.logPath('workflow'), 'utf8')).toContain('starting a fresh runtime');
+  });
 });

@@ -9,7 +9,9 @@ export type KillReport = {
   process: string;
   kind: string;
   completedCorrectly: boolean;
-  outcome: 'golden' | 'wrong_invoice' | 'failed' | 'lost' | 'timeout';
+  outcome: 'golden' | 'wrong_invoice' | 'failed' | 'lost' | 'timeout' | 'error';
+  /** what went wrong when the kill could not even be measured */
+  error?: string;
   /** SIGKILL until the process was ready again */
   restartMs: number;
   /** SIGKILL until the invoice completed (includes the rest of the fan-out) */
@@ -28,6 +30,7 @@ async function submit(apiUrl: string, pages: number): Promise<string> {
     method: 'POST',
     headers: { 'content-type': 'application/pdf' },
     body: Buffer.from(pdf),
+    signal: AbortSignal.timeout(60_000),
   });
   if (response.status !== 202) throw new Error(`POST answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as AcceptedBody).id;
@@ -171,7 +174,28 @@ export async function runChaos(stack: StackHandle, options: ChaosOptions) {
     (p) => p.killable && (!options.only || options.only.includes(p.name)),
   );
   const kills: KillReport[] = [];
-  for (const p of killable) kills.push(await killDuringFanout(stack, p.name, options));
+  for (const p of killable) {
+    const report = await killDuringFanout(stack, p.name, options).catch(
+      (error: Error): KillReport => ({
+        process: p.name,
+        kind: p.kind ?? 'process',
+        completedCorrectly: false,
+        outcome: 'error',
+        error: error.message,
+        restartMs: 0,
+        completedAfterKillMs: null,
+        pagesInFlightAtKill: 0,
+        duplicateActivityRuns: 0,
+        llmCalls: 0,
+      }),
+    );
+    kills.push(report);
+    if (!report.completedCorrectly && report.outcome !== 'lost') {
+      // The stack may be wedged; restart every process so the next kill is measured on a healthy stack.
+      log(`${stack.stack}: restarting every process after ${p.name} (${report.outcome})`);
+      for (const q of stack.processes) await stack.restart(q.name);
+    }
+  }
   const concurrent =
     options.invoices > 0
       ? await concurrentUnderFailures(stack, {

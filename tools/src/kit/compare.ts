@@ -87,6 +87,7 @@ if (!values['matrix-only']) {
           state.push({ pages, ok: run.ok, ...size });
         }
         say(`${stack}: chaos`);
+        // A stack that chaos wedges still keeps the numbers measured before it.
         const chaos = await runChaos(handle, {
           pages: Number(values['chaos-pages']),
           latencyMs: 300,
@@ -95,7 +96,7 @@ if (!values['matrix-only']) {
           concurrentPages: 3,
           rate500: 0.1,
           rate429: 0.05,
-        });
+        }).catch((error: Error) => ({ failed: error.message, kills: [], concurrent: undefined }));
         await writeResult(`compare/${stack}.json`, {
           stack,
           ...provenance(),
