@@ -1,12 +1,6 @@
-/**
- * The invoice flow on the custom engine with its default store (SQLite), through the launcher:
- * the common contract, the shared LLM retry policy as the engine's step retryPolicy, and the
- * engine API's view of an invoice run.
- */
-import { readFile } from 'node:fs/promises';
-import type { ErrorBody, StatusBody } from '@invoice/shared/contract/types';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectGivesUpAfterMaxAttempts } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineStack, expectGolden, runToEnd, sample, startEngineStack } from './helpers';
 
@@ -53,21 +47,7 @@ describe('custom-engine invoice flow', () => {
   });
 
   it('gives up after maxAttempts (6) and reports the run as failed', async () => {
-    await mockLlm.configure(stack.llmUrl, {
-      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0, script: Array(6).fill('500') },
-    });
-    const response = await fetch(`${stack.apiUrl}/api/invoices?wait=true`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/pdf' },
-      body: await readFile(sample(1).pdfPath),
-    });
-    const body = (await response.json()) as ErrorBody & { id: string };
-    expect(response.status).toBe(502);
-    expect(body.error.code).toBe('workflow_failed');
-    expect((await mockLlm.metrics(stack.llmUrl)).totalCalls).toBe(6);
-    const state = (await (await fetch(`${stack.apiUrl}/api/invoices/${body.id}`)).json()) as StatusBody;
-    expect(state.status).toBe('failed');
-    expect(state.error).toMatch(/500/);
+    await expectGivesUpAfterMaxAttempts(stack.apiUrl, stack.llmUrl);
   });
 
   it('shows the run in the engine API: execution view and a status-coloured Mermaid diagram', async () => {

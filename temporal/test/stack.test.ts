@@ -3,9 +3,10 @@
  * parallelism and the retry policy as the mock LLM and the server's history both see it.
  */
 import { readFile } from 'node:fs/promises';
-import type { ErrorBody, StatusBody } from '@invoice/shared/contract/types';
+import type { ErrorBody } from '@invoice/shared/contract/types';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectGivesUpAfterMaxAttempts } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   expectGolden,
@@ -82,22 +83,6 @@ describe('temporal retries (the shared LLM_RETRY_POLICY as a Temporal RetryPolic
   });
 
   it('gives up after maxAttempts (6) and reports the run as failed', async () => {
-    await mockLlm.configure(stack.llmUrl, {
-      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0, script: Array(6).fill('500') },
-    });
-    const response = await fetch(`${stack.apiUrl}/api/invoices?wait=true`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/pdf' },
-      body: await readFile(sample(1).pdfPath),
-    });
-    const body = (await response.json()) as ErrorBody & { id: string };
-    expect(response.status).toBe(502);
-    expect(body.error.code).toBe('workflow_failed');
-    const metrics = await mockLlm.metrics(stack.llmUrl);
-    expect(metrics.totalCalls).toBe(6);
-    expect(metrics.failures['500']).toBe(6);
-    const state = (await (await fetch(`${stack.apiUrl}/api/invoices/${body.id}`)).json()) as StatusBody;
-    expect(state.status).toBe('failed');
-    expect(state.error).toMatch(/500/);
+    await expectGivesUpAfterMaxAttempts(stack.apiUrl, stack.llmUrl);
   });
 });

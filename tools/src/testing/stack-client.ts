@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AcceptedBody, StatusBody } from '@invoice/shared/contract/types';
+import type { AcceptedBody, ErrorBody, StatusBody } from '@invoice/shared/contract/types';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
+import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
 import { SAMPLES, type Sample } from '@invoice/shared/samples/corpus';
 import { expect } from 'vitest';
 import { mockLlm } from '../mock-llm/remote';
@@ -72,4 +73,36 @@ export async function untilInFlight(llmUrl: string, n: number, timeoutMs = 60_00
     await sleep(25);
   }
   throw new Error(`the mock LLM never had ${n} calls in flight`);
+}
+
+/**
+ * Every attempt of a 1-page invoice fails with a 500: the stack must give up after exactly
+ * LLM_RETRY_POLICY.maxAttempts calls and report the run as failed, through ?wait=true and GET.
+ */
+export async function expectGivesUpAfterMaxAttempts(apiUrl: string, llmUrl: string): Promise<string> {
+  const attempts = LLM_RETRY_POLICY.maxAttempts;
+  await mockLlm.configure(llmUrl, {
+    failures: {
+      rate429: 0,
+      rate500: 0,
+      rateHang: 0,
+      retryAfterSeconds: 0,
+      script: Array(attempts).fill('500'),
+    },
+  });
+  const response = await fetch(`${apiUrl}/api/invoices?wait=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: await readFile(sample(1).pdfPath),
+  });
+  const body = (await response.json()) as ErrorBody & { id: string };
+  expect(response.status).toBe(502);
+  expect(body.error.code).toBe('workflow_failed');
+  const metrics = await mockLlm.metrics(llmUrl);
+  expect(metrics.totalCalls).toBe(attempts);
+  expect(metrics.failures['500']).toBe(attempts);
+  const state = (await (await fetch(`${apiUrl}/api/invoices/${body.id}`)).json()) as StatusBody;
+  expect(state.status).toBe('failed');
+  expect(state.error).toMatch(/500/);
+  return body.id;
 }
