@@ -1,6 +1,6 @@
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectGivesUpAfterMaxAttempts } from '@invoice/tools/testing/stack-client';
+import { expectGivesUpAfterMaxAttempts, runWithScriptedRetries } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineStack, expectGolden, runToEnd, sample, startEngineStack } from './helpers';
 
@@ -27,15 +27,7 @@ describe('custom-engine invoice flow', () => {
   });
 
   it('retries a 429 then a 500 on every page with the shared policy: each page succeeds on attempt 3', async () => {
-    await mockLlm.configure(stack.llmUrl, {
-      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.05, script: ['429', '500'] },
-    });
-    const body = await runToEnd(stack.apiUrl, sample(10));
-    await expectGolden(body, sample(10));
-    const metrics = await mockLlm.metrics(stack.llmUrl);
-    expect(metrics.failures['429']).toBe(10);
-    expect(metrics.failures['500']).toBe(10);
-    expect(Object.values(metrics.callsPerPage)).toEqual(Array(10).fill(3));
+    const body = await runWithScriptedRetries(stack.apiUrl, stack.llmUrl, 10);
     // The engine's side of the same story: three attempts per extract item, one for split.
     const attempts = await stack.store.attempts(body.id);
     const perItem = new Map<string, number>();

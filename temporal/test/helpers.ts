@@ -1,38 +1,14 @@
-import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
-import type { BlobStore } from '@invoice/shared/blob/store';
-import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 
-export type TemporalStack = {
-  handle: StackHandle;
-  apiUrl: string;
-  llmUrl: string;
-  blobs: BlobStore;
-  client: Client;
-  close(): Promise<void>;
-};
-
-/** The real Temporal stack via the launcher (server, 3 workers, API, mock LLM), once per file. */
-export async function startTemporal(settings: Record<string, string> = {}): Promise<TemporalStack> {
-  const handle = await upStack('temporal', { settings: { headless: 'true', ...settings } });
-  try {
+/** The real Temporal stack via the launcher (server, 3 workers, API, mock LLM) and a client, once per file. */
+export async function startTemporal(settings: Record<string, string> = {}) {
+  const stack = await startStackWith('temporal', { headless: 'true', ...settings }, async (handle) => {
     const connection = await Connection.connect({ address: handle.env.TEMPORAL_ADDRESS! });
-    return {
-      handle,
-      apiUrl: handle.apiUrl,
-      llmUrl: handle.llmUrl,
-      blobs: blobStoreFromEnv(handle.env),
-      client: new Client({ connection }),
-      async close() {
-        await connection.close();
-        await handle.down();
-      },
-    };
-  } catch (error) {
-    await handle.down();
-    throw error;
-  }
+    return { workflows: new Client({ connection }), close: () => connection.close() };
+  });
+  return { ...stack, client: stack.client.workflows };
 }
+export type TemporalStack = Awaited<ReturnType<typeof startTemporal>>;
 
 export {
   expectGolden,
@@ -42,6 +18,8 @@ export {
   until,
   untilInFlight,
 } from '@invoice/tools/testing/stack-client';
+
+import { startStackWith } from '@invoice/tools/testing/stack-client';
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { ErrorBody } from '@invoice/shared/contract/types';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectGivesUpAfterMaxAttempts } from '@invoice/tools/testing/stack-client';
+import { expectGivesUpAfterMaxAttempts, runWithScriptedRetries } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   expectGolden,
@@ -67,16 +67,7 @@ describe('temporal ?wait=true', () => {
 
 describe('temporal retries (the shared LLM_RETRY_POLICY as a Temporal RetryPolicy)', () => {
   it('retries a 429 then a 500 on every page; each extract completes on attempt 3', async () => {
-    await mockLlm.configure(stack.llmUrl, {
-      failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.05, script: ['429', '500'] },
-    });
-    const body = await runToEnd(stack.apiUrl, sample(10));
-    await expectGolden(body, sample(10));
-    const metrics = await mockLlm.metrics(stack.llmUrl);
-    expect(metrics.failures['429']).toBe(10);
-    expect(metrics.failures['500']).toBe(10);
-    expect(metrics.totalCalls).toBe(30);
-    expect(Object.values(metrics.callsPerPage)).toEqual(Array(10).fill(3));
+    const body = await runWithScriptedRetries(stack.apiUrl, stack.llmUrl, 10);
     // The engine's side of the same story: Temporal ran each extract three times.
     expect(await finalAttempts(stack.client, body.id, 'extract')).toEqual(Array(10).fill(3));
     expect(await finalAttempts(stack.client, body.id, 'split')).toEqual([1]);

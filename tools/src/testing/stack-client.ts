@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
 import type { AcceptedBody, ErrorBody, StatusBody } from '@invoice/shared/contract/types';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
 import { SAMPLES, type Sample } from '@invoice/shared/samples/corpus';
 import { expect } from 'vitest';
+import { type StackHandle, upStack } from '../launcher/launcher';
 import { mockLlm } from '../mock-llm/remote';
 
 /** What every stack's integration tests do to a running stack over the common contract. */
@@ -105,4 +107,55 @@ export async function expectGivesUpAfterMaxAttempts(apiUrl: string, llmUrl: stri
   expect(state.status).toBe('failed');
   expect(state.error).toMatch(/500/);
   return body.id;
+}
+
+/**
+ * Every page's first attempt answers 429, its second 500: the invoice must still come back golden,
+ * with exactly 3 LLM calls per page. Returns the final body so the stack can check its own side.
+ */
+export async function runWithScriptedRetries(
+  apiUrl: string,
+  llmUrl: string,
+  pages = 10,
+): Promise<StatusBody> {
+  await mockLlm.configure(llmUrl, {
+    failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.05, script: ['429', '500'] },
+  });
+  const body = await runToEnd(apiUrl, sample(pages));
+  await expectGolden(body, sample(pages));
+  const metrics = await mockLlm.metrics(llmUrl);
+  expect(metrics.failures['429']).toBe(pages);
+  expect(metrics.failures['500']).toBe(pages);
+  expect(metrics.totalCalls).toBe(3 * pages);
+  expect(Object.values(metrics.callsPerPage)).toEqual(Array(pages).fill(3));
+  return body;
+}
+
+/**
+ * A stack started once per test file together with a client of its engine; the client is
+ * closed before the stack goes down, and a client that cannot connect takes the stack down.
+ */
+export async function startStackWith<C extends { close(): Promise<void> }>(
+  stack: string,
+  settings: Record<string, string>,
+  open: (handle: StackHandle) => Promise<C>,
+) {
+  const handle = await upStack(stack, { settings });
+  try {
+    const client = await open(handle);
+    return {
+      handle,
+      apiUrl: handle.apiUrl,
+      llmUrl: handle.llmUrl,
+      blobs: blobStoreFromEnv(handle.env),
+      client,
+      async close() {
+        await client.close();
+        await handle.down();
+      },
+    };
+  } catch (error) {
+    await handle.down();
+    throw error;
+  }
 }
