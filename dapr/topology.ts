@@ -5,10 +5,18 @@ import Database from 'better-sqlite3';
 import type { ProcessSpec, TopologyContext, TopologyFactory } from '../tools/src/launcher/topology';
 import { localBlobEnv, mockLlmProcess, tsxCommand } from '../tools/src/topologies/mock-llm';
 
-/** Paths of daprd, placement and scheduler: built once by tools/engines/dapr.sh, or DAPRD_BIN etc. */
-function daprBinaries(repoRoot: string): { daprd: string; placement: string; scheduler: string } {
+/**
+ * Paths of daprd, placement and scheduler: built once by tools/engines/dapr.sh, or DAPRD_BIN etc.
+ * `patched` (the default) is daprd 1.18.2 with the upstream fix in tools/engines/patches/;
+ * `stock` is the release as tagged, to measure what that fix is worth.
+ */
+function daprBinaries(
+  repoRoot: string,
+  daprd: 'patched' | 'stock',
+): { daprd: string; placement: string; scheduler: string } {
   const out = execFileSync(join(repoRoot, 'tools/engines/dapr.sh'), {
     encoding: 'utf8',
+    env: { ...process.env, DAPRD_PATCHES: daprd === 'stock' ? 'none' : '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const paths = Object.fromEntries(
@@ -54,10 +62,13 @@ const LOOPBACK = '127.0.0.1';
  */
 const topology: TopologyFactory = async (ctx) => {
   const portFor = (name: string) => ctx.port(name);
-  const bins = daprBinaries(ctx.repoRoot);
   const state = ctx.settings.state ?? 'sqlite';
   if (state !== 'sqlite' && state !== 'redis')
     throw new Error(`dapr: settings.state must be sqlite or redis, not "${state}"`);
+  const daprd = ctx.settings.daprd ?? 'patched';
+  if (daprd !== 'patched' && daprd !== 'stock')
+    throw new Error(`dapr: settings.daprd must be patched or stock, not "${daprd}"`);
+  const bins = daprBinaries(ctx.repoRoot, daprd);
   const logLevel = ctx.settings.daprLogLevel ?? 'info';
   /** spec.workflow.maxConcurrentActivityInvocations in components/config.yaml */
   const maxActivities = 512;

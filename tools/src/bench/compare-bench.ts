@@ -3,11 +3,16 @@ import { provenance, writeResult } from '../kit/results';
 import { upStack } from '../launcher/launcher';
 import { printTable } from './e2e';
 
-export type BenchOptions = SweepOptions & { settings?: Record<string, string>; label?: string };
+export type BenchOptions = SweepOptions & {
+  settings?: Record<string, string>;
+  label?: string;
+  /** Result file under docs/results/; `<stack>-bench.json` unless a variant needs its own. */
+  file?: string;
+};
 
 /**
  * End-to-end time of one stack against the reference pipeline (T_ideal measured right beside
- * each cell). Prints a table and writes docs/results/<stack>-bench.json. Each stack's own
+ * each cell). Prints a table and writes docs/results/<stack>-bench.json (or `file`). Each stack's own
  * benchmark script is this call with its N and L grid.
  */
 export async function benchAgainstReference(stack: string, options: BenchOptions) {
@@ -28,7 +33,7 @@ export async function benchAgainstReference(stack: string, options: BenchOptions
     );
     printTable(rows);
     const result = { stack, label: options.label, ...provenance(), options, rows, cells };
-    await writeResult(`${stack}-bench.json`, result);
+    await writeResult(options.file ?? `${stack}-bench.json`, result);
     return result;
   } finally {
     if (target !== reference) await target.down();
