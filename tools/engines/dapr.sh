@@ -77,7 +77,7 @@ if [ $need_daprd = 1 ] || [ ${#pristine[@]} -gt 0 ]; then
       cp -r "$src" "$daprd_src" && chmod -R u+w "$daprd_src"
       for p in "${patches[@]}"; do
         log "applying $(basename "$p")"
-        patch -d "$daprd_src" -p1 --forward --quiet < "$p"
+        (cd "$daprd_src" && git apply "$p")
       done
     fi
     log "building daprd v$daprd_key with go build (once; cached in $BIN_DIR)"
