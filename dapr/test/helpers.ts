@@ -10,4 +10,4 @@ export async function startDapr(settings: Record<string, string> = {}): Promise<
   return { handle, blobs: blobStoreFromEnv(handle.env) };
 }
 
-export { sample, submit, until, untilInFlight } from '@invoice/tools/testing/stack-client';
+export { expectGolden, sample, submit, until, untilInFlight } from '@invoice/tools/testing/stack-client';

@@ -68,7 +68,7 @@ if [ $need_daprd = 1 ] || [ ${#pristine[@]} -gt 0 ]; then
     log "building dapr ${pristine[*]} v$VERSION with go build (once; cached in $BIN_DIR)"
     build "$src" "$VERSION" "${pristine[@]}"
   fi
-  if [ $need_daprd = 1 ] && [ -z "${DAPRD_BIN:-}" ]; then
+  if [ $need_daprd = 1 ]; then
     daprd_src="$src"
     if [ ${#patches[@]} -gt 0 ]; then
       # The module cache is read-only: patch a copy (46 MB; the Go build cache still holds
