@@ -31,9 +31,12 @@ function printStatus(status: StackStatus) {
   for (const p of status.processes) {
     const what = p.ready ? 'ready' : p.running ? 'running' : p.wanted ? 'restarting' : 'stopped';
     const restarts = p.restarts ? `  ${p.restarts} restart${p.restarts > 1 ? 's' : ''}` : '';
-    console.log(`${p.name.padEnd(20)} ${what.padEnd(10)} ${p.pid ? `pid ${p.pid}` : ''}${restarts}  ${p.log}`);
+    console.log(
+      `${p.name.padEnd(20)} ${what.padEnd(10)} ${p.pid ? `pid ${p.pid}` : ''}${restarts}  ${p.log}`,
+    );
   }
-  if (status.supervised) console.log(`API ${status.apiUrl || '(none)'}  mock LLM ${status.llmUrl || '(none)'}`);
+  if (status.supervised)
+    console.log(`API ${status.apiUrl || '(none)'}  mock LLM ${status.llmUrl || '(none)'}`);
   else console.log(`no supervisor runs for ${status.instance}: nothing restarts exited processes`);
 }
 
@@ -61,9 +64,15 @@ async function main() {
     case 'kill':
     case 'restart': {
       if (!processName) throw new Error(USAGE);
-      const status = await askSupervisor(instance, 'POST', `/${command}?process=${encodeURIComponent(processName)}`);
+      const status = await askSupervisor(
+        instance,
+        'POST',
+        `/${command}?process=${encodeURIComponent(processName)}`,
+      );
       if (!status)
-        throw new Error(`no supervisor runs for ${instance}; bring it down and up again (pnpm stack down ${instance})`);
+        throw new Error(
+          `no supervisor runs for ${instance}; bring it down and up again (pnpm stack down ${instance})`,
+        );
       printStatus(status);
       return;
     }

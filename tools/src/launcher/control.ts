@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessStatus, StackHandle } from './launcher';
-import { tail } from './readiness';
 import { groupAlive, pidAlive, signalGroup } from './pids';
+import { tail } from './readiness';
 import { REPO_ROOT, RUN_ROOT } from './registry';
 
 /**
@@ -124,7 +124,14 @@ export async function startSupervisor(
   const out = openSync(logFile, 'a');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'tools/src/launcher/supervisor.ts'), stack, instance, JSON.stringify(settings)],
+    [
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'tools/src/launcher/supervisor.ts'),
+      stack,
+      instance,
+      JSON.stringify(settings),
+    ],
     { cwd: REPO_ROOT, detached: true, stdio: ['ignore', out, out, 'ipc'] },
   );
   closeSync(out);
@@ -139,7 +146,11 @@ export async function startSupervisor(
       if (message.error) reject(new Error(message.error));
     });
     child.on('exit', async (code, signal) => {
-      reject(new Error(`the supervisor exited (code ${code}, signal ${signal}); ${logFile}:\n${await tail(logFile)}`));
+      reject(
+        new Error(
+          `the supervisor exited (code ${code}, signal ${signal}); ${logFile}:\n${await tail(logFile)}`,
+        ),
+      );
     });
   });
 }

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { groupAlive, pidAlive as alive, signalGroup } from './pids';
+import { pidAlive as alive, groupAlive, signalGroup } from './pids';
 import { freePort } from './ports';
 import { waitReady } from './readiness';
 import { loadTopology, REPO_ROOT, RUN_ROOT } from './registry';
@@ -161,7 +161,10 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   const children = new Map<string, ChildProcess>();
   const supervise = options.supervise ?? true;
   const supervision = new Map<string, Supervision>(
-    topology.processes.map((p) => [p.name, { wanted: false, ready: false, restarts: 0, backoffMs: FIRST_BACKOFF_MS, startedAt: 0 }]),
+    topology.processes.map((p) => [
+      p.name,
+      { wanted: false, ready: false, restarts: 0, backoffMs: FIRST_BACKOFF_MS, startedAt: 0 },
+    ]),
   );
   const sup = (name: string) => supervision.get(name)!;
   const log = (line: string) => {
@@ -194,7 +197,9 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
       if (!s.wanted || isAlive(p.name)) return;
       s.restarts++;
       // A start that fails (the process dies again) schedules the next attempt from its exit.
-      start(p).catch((error: Error) => log(`${p.name}: supervised restart failed: ${error.message.split('\n')[0]}`));
+      start(p).catch((error: Error) =>
+        log(`${p.name}: supervised restart failed: ${error.message.split('\n')[0]}`),
+      );
     }, delay);
     s.timer.unref();
   }
