@@ -65,6 +65,44 @@ export async function killDuringFanout(
   options: { pages: number; latencyMs: number; timeoutMs: number },
 ): Promise<KillReport> {
   const spec = stack.processes.find((p) => p.name === processName)!;
+  return faultDuringFanout(stack, processName, spec.kind ?? 'process', options, async () => {
+    log(`${stack.stack}: SIGKILL ${processName}`);
+    await stack.kill(processName, 'SIGKILL');
+    await sleep(300);
+    await stack.restart(processName);
+  });
+}
+
+/**
+ * Signals every process of one kind at once mid fan-out (e.g. every daprd sidecar) and leaves
+ * them to the launcher's supervision, as a crash would: nobody calls restart. SIGKILL is a crash
+ * of all of them; SIGHUP is what daprd receives when its resources change, and makes it restart
+ * its runtime in-process (a failing runtime restart exits the process, and supervision brings
+ * it back). The invoice must still come back golden.
+ */
+export async function crashAllDuringFanout(
+  stack: StackHandle,
+  kind: NonNullable<StackHandle['processes'][number]['kind']>,
+  signal: NodeJS.Signals,
+  options: { pages: number; latencyMs: number; timeoutMs: number },
+): Promise<KillReport> {
+  const victims = stack.processes.filter((p) => p.kind === kind).map((p) => p.name);
+  if (victims.length === 0) throw new Error(`${stack.stack} has no ${kind} process`);
+  return faultDuringFanout(stack, `every ${kind} (${signal})`, kind, options, async () => {
+    log(`${stack.stack}: ${signal} to ${victims.join(', ')} at once, left to the supervisor`);
+    await Promise.all(victims.map((name) => stack.crash(name, signal)));
+    await Promise.all(victims.map((name) => stack.whenReady(name, options.timeoutMs)));
+  });
+}
+
+/** Submits an invoice, runs `inject` once the fan-out is well under way, and checks the result. */
+async function faultDuringFanout(
+  stack: StackHandle,
+  label: string,
+  kind: string,
+  options: { pages: number; latencyMs: number; timeoutMs: number },
+  inject: () => Promise<void>,
+): Promise<KillReport> {
   await mockLlm.neutral(stack.llmUrl);
   await mockLlm.configure(stack.llmUrl, { latency: { kind: 'fixed', ms: options.latencyMs } });
   const { golden } = await invoiceOf(options.pages);
@@ -81,11 +119,9 @@ export async function killDuringFanout(
     if (inFlight >= wanted || (firstSeen && Date.now() - firstSeen > 3_000)) break;
     await sleep(20);
   }
-  log(`${stack.stack}: SIGKILL ${processName} with ${inFlight} extractions in flight`);
+  log(`${stack.stack}: ${label} with ${inFlight} extractions in flight`);
   const killedAt = Date.now();
-  await stack.kill(processName, 'SIGKILL');
-  await sleep(300);
-  await stack.restart(processName);
+  await inject();
   const restartMs = Date.now() - killedAt;
   const settled = await settle(stack.apiUrl, id, deadline);
   const completedAfterKillMs = settled.outcome === 'completed' ? Date.now() - killedAt : null;
@@ -97,11 +133,11 @@ export async function killDuringFanout(
         : 'wrong_invoice'
       : settled.outcome;
   log(
-    `${stack.stack}: ${processName} -> ${outcome}, restart ${restartMs} ms, ${metrics.duplicateSuccesses} duplicate extractions`,
+    `${stack.stack}: ${label} -> ${outcome}, restart ${restartMs} ms, ${metrics.duplicateSuccesses} duplicate extractions`,
   );
   return {
-    process: processName,
-    kind: spec.kind ?? 'process',
+    process: label,
+    kind,
     completedCorrectly: outcome === 'golden',
     outcome,
     restartMs,

@@ -1,29 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inCleanShell, instancePids, supervisorPid } from '../testing/clean-shell';
 import { pidAlive } from './pids';
-import { REPO_ROOT, RUN_ROOT } from './registry';
+import { RUN_ROOT } from './registry';
 
-/**
- * The README's `pnpm stack` commands as a new user types them in a new shell after the two setup
- * commands: a clean environment (env -i) with only the system PATH, so `pnpm` must be on it by
- * itself, and each command a separate process attaching to the supervisor `up` left behind.
- */
+// The README's `pnpm stack` commands in a new shell, each a separate process attaching to the
+// supervisor `up` left behind.
 const instance = `cli-${randomBytes(3).toString('hex')}`;
-function readme(command: string) {
-  const env = [`PATH=/usr/local/bin:/usr/bin:/bin`, `HOME=${homedir()}`];
-  if (process.env.INVOICE_CACHE_DIR) env.push(`INVOICE_CACHE_DIR=${process.env.INVOICE_CACHE_DIR}`);
-  const run = spawnSync('env', ['-i', ...env, 'bash', '-c', command], { cwd: REPO_ROOT, encoding: 'utf8' });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
-const pids = () =>
-  JSON.parse(readFileSync(join(RUN_ROOT, instance, 'state.json'), 'utf8')).pids as Record<string, number>;
-const supervisorPid = () =>
-  (JSON.parse(readFileSync(join(RUN_ROOT, instance, 'supervisor.json'), 'utf8')) as { pid: number }).pid;
+const readme = inCleanShell;
+const pids = () => instancePids(instance);
 let apiUrl = '';
 const healthy = () =>
   fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
@@ -44,7 +32,7 @@ describe('README stack commands in a clean shell', () => {
 
   it('up returns with the stack serving, and a supervisor left running', async () => {
     expect(await healthy()).toBe(true);
-    expect(pidAlive(supervisorPid())).toBe(true);
+    expect(pidAlive(supervisorPid(instance))).toBe(true);
   });
 
   it('status from a second process lists every process, ready, with its pid', () => {
@@ -88,7 +76,7 @@ describe('README stack commands in a clean shell', () => {
 
   it('down stops every process and the supervisor', async () => {
     const before = pids();
-    const supervisor = supervisorPid();
+    const supervisor = supervisorPid(instance);
     const down = readme(`pnpm --silent stack down ${instance}`);
     expect(down.code).toBe(0);
     for (const pid of Object.values(before)) expect(pidAlive(pid)).toBe(false);
