@@ -86,6 +86,8 @@ type Supervision = {
   restarts: number;
   backoffMs: number;
   startedAt: number;
+  /** ready at least once: a process that dies during `up` fails `up` instead of looping */
+  wasReady: boolean;
   timer?: NodeJS.Timeout;
 };
 const FIRST_BACKOFF_MS = 100;
@@ -163,7 +165,14 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   const supervision = new Map<string, Supervision>(
     topology.processes.map((p) => [
       p.name,
-      { wanted: false, ready: false, restarts: 0, backoffMs: FIRST_BACKOFF_MS, startedAt: 0 },
+      {
+        wanted: false,
+        ready: false,
+        restarts: 0,
+        backoffMs: FIRST_BACKOFF_MS,
+        startedAt: 0,
+        wasReady: false,
+      },
     ]),
   );
   const sup = (name: string) => supervision.get(name)!;
@@ -222,7 +231,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
       liveGroups.delete(child.pid!);
       const current = children.get(p.name) === child;
       if (current) s.ready = false;
-      const unplanned = current && s.wanted && supervise;
+      const unplanned = current && s.wanted && supervise && s.wasReady;
       // A native crash (SIGSEGV) prints nothing itself; say it in the process's log.
       appendFileSync(
         logPath(p.name),
@@ -246,7 +255,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
       p.readyTimeoutMs ?? 120_000,
       logOffset,
     );
-    if (children.get(p.name) === child) s.ready = true;
+    if (children.get(p.name) === child) s.ready = s.wasReady = true;
     log(`${p.name} ready in ${Date.now() - began} ms (pid ${child.pid}, log ${logPath(p.name)})`);
   }
 

@@ -39,7 +39,8 @@ try {
   say(`supervising ${stack} (pid ${process.pid})`);
   process.send?.({ ready: statusOf(handle, instance) });
 } catch (error) {
-  say(`up failed: ${(error as Error).message}`);
+  // The CLI prints the error itself; the log keeps it too.
+  appendFileSync(logFile, `${new Date().toISOString()} up failed: ${(error as Error).message}\n`);
   process.send?.({ error: (error as Error).message });
   process.exit(1);
 }
