@@ -6,6 +6,7 @@ import { freePort } from '../launcher/ports';
 import { loadTopology, REPO_ROOT } from '../launcher/registry';
 import type { Topology } from '../launcher/topology';
 import {
+  type ComposeFile,
   type ComposeMapping,
   parseCompose,
   portsNotOnLoopback,
@@ -64,6 +65,10 @@ describe('a deliberately broken compose file', () => {
     .replace('  api:\n', '  api:\n    restrat: always\n')
     .replace('    LLM_URL: http://mock-llm:8090', '    LLM_ENDPOINT: http://mock-llm:8090');
   const broken = parseCompose(text);
+  const temporalDifferences = async (doc: ComposeFile) => {
+    const mapping = COMPOSE_MAPPINGS.temporal!;
+    return topologyDifferences(doc, await topologyFor('temporal', mapping), mapping, REPO_ROOT, scripts);
+  };
 
   it('fails the schema check on the misspelt key', () => {
     expect(schemaErrors(broken).join('\n')).toMatch(
@@ -86,28 +91,14 @@ describe('a deliberately broken compose file', () => {
   });
 
   it('fails the topology check on the renamed variable', async () => {
-    const mapping = COMPOSE_MAPPINGS.temporal!;
-    const problems = topologyDifferences(
-      broken,
-      await topologyFor('temporal', mapping),
-      mapping,
-      REPO_ROOT,
-      scripts,
-    );
+    const problems = await temporalDifferences(broken);
     expect(problems).toContain('api: env LLM_URL is set natively but not in compose service "api"');
     expect(problems).toContain('api: env LLM_ENDPOINT is set in compose service "api" but not natively');
   });
 
   it('fails the topology check on a service that runs another program', async () => {
     const other = parseCompose(text.replace('"temporal/src/api.ts"', '"temporal/src/worker.ts"'));
-    const mapping = COMPOSE_MAPPINGS.temporal!;
-    const problems = topologyDifferences(
-      other,
-      await topologyFor('temporal', mapping),
-      mapping,
-      REPO_ROOT,
-      scripts,
-    );
+    const problems = await temporalDifferences(other);
     expect(problems.join('\n')).toMatch(/api: natively runs temporal\/src\/api.ts/);
   });
 });

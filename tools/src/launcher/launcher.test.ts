@@ -4,16 +4,8 @@ import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StackHandle, upStack } from './launcher';
+import { pidAlive as isAlive } from './pids';
 
-const isAlive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const healthy = (url: string) =>
   fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
     (r) => r.ok,
