@@ -201,36 +201,53 @@ export type ChaosOptions = {
   concurrentPages: number;
   rate500: number;
   rate429: number;
-  /** only these processes (default: every killable one) */
+  /** only these processes (default: every killable one); `sidecars` = every sidecar at once */
   only?: string[];
 };
+
+/** A fault whose injection itself failed: reported, never counted as a success. */
+const unmeasured =
+  (process: string, kind: string) =>
+  (error: Error): KillReport => ({
+    process,
+    kind,
+    completedCorrectly: false,
+    outcome: 'error',
+    error: error.message,
+    restartMs: 0,
+    completedAfterKillMs: null,
+    pagesInFlightAtKill: 0,
+    duplicateActivityRuns: 0,
+    llmCalls: 0,
+  });
 
 export async function runChaos(stack: StackHandle, options: ChaosOptions) {
   const killable = stack.processes.filter(
     (p) => p.killable && (!options.only || options.only.includes(p.name)),
   );
   const kills: KillReport[] = [];
-  for (const p of killable) {
-    const report = await killDuringFanout(stack, p.name, options).catch(
-      (error: Error): KillReport => ({
-        process: p.name,
-        kind: p.kind ?? 'process',
-        completedCorrectly: false,
-        outcome: 'error',
-        error: error.message,
-        restartMs: 0,
-        completedAfterKillMs: null,
-        pagesInFlightAtKill: 0,
-        duplicateActivityRuns: 0,
-        llmCalls: 0,
-      }),
-    );
-    kills.push(report);
+  const healIfWedged = async (report: KillReport) => {
     if (!report.completedCorrectly && report.outcome !== 'lost') {
       // The stack may be wedged; restart every process so the next kill is measured on a healthy stack.
-      log(`${stack.stack}: restarting every process after ${p.name} (${report.outcome})`);
+      log(`${stack.stack}: restarting every process after ${report.process} (${report.outcome})`);
       for (const q of stack.processes) await stack.restart(q.name);
     }
+  };
+  for (const p of killable) {
+    const report = await killDuringFanout(stack, p.name, options).catch(
+      unmeasured(p.name, p.kind ?? 'process'),
+    );
+    kills.push(report);
+    await healIfWedged(report);
+  }
+  // Every sidecar at once, nobody restarting them by hand: the launcher's supervision must.
+  const sidecars = stack.processes.filter((p) => p.kind === 'sidecar' && p.killable);
+  if (sidecars.length > 1 && (!options.only || options.only.includes('sidecars'))) {
+    const report = await crashAllDuringFanout(stack, 'sidecar', 'SIGKILL', options).catch(
+      unmeasured('every sidecar (SIGKILL)', 'sidecar'),
+    );
+    kills.push(report);
+    await healIfWedged(report);
   }
   const concurrent =
     options.invoices > 0
