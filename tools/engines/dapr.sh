@@ -74,6 +74,7 @@ build_daprd() { # build_daprd <module dir>
 if [ $need_daprd = 1 ] || [ ${#pristine[@]} -gt 0 ]; then
   # dapr's go.mod carries replace directives, so `go install …@v` refuses it. Building inside
   # the downloaded module directory honours them; go.sum there is complete.
+  step "downloading the dapr v$VERSION module (go mod download)" go mod download "github.com/dapr/dapr@v$VERSION"
   src=$(go mod download -json "github.com/dapr/dapr@v$VERSION" 2>>"$SETUP_LOG" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -d "$src" ] || { log "go mod download gave no module dir for dapr v$VERSION (see $SETUP_LOG)"; exit 1; }
   tmp=$(mktemp -d)

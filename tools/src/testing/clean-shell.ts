@@ -6,11 +6,12 @@ import { REPO_ROOT, RUN_ROOT } from '../launcher/registry';
 
 /**
  * Runs a README command the way a new user types it in a new shell after the two setup
- * commands: a clean environment (env -i) with only the system PATH and HOME, from the repo root.
- * So `pnpm` must be on that PATH by itself, and each call is a separate process.
+ * commands: a clean environment (env -i) with only HOME and the PATH a login gives (the system
+ * folders and ~/.local/bin, where bootstrap links pnpm when it cannot install it beside node),
+ * from the repo root. So `pnpm` must be on that PATH by itself; each call is a separate process.
  */
 export function inCleanShell(command: string): { code: number | null; out: string; err: string } {
-  const env = ['PATH=/usr/local/bin:/usr/bin:/bin', `HOME=${homedir()}`];
+  const env = [`PATH=${homedir()}/.local/bin:/usr/local/bin:/usr/bin:/bin`, `HOME=${homedir()}`];
   if (process.env.INVOICE_CACHE_DIR) env.push(`INVOICE_CACHE_DIR=${process.env.INVOICE_CACHE_DIR}`);
   const run = spawnSync('env', ['-i', ...env, 'bash', '-c', command], { cwd: REPO_ROOT, encoding: 'utf8' });
   return { code: run.status, out: run.stdout, err: run.stderr };
