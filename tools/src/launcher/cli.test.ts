@@ -55,7 +55,7 @@ describe('README stack commands in a clean shell', () => {
     expect(pids().api).not.toBe(before.api);
     expect(pids()['mock-llm']).toBe(before['mock-llm']);
     expect(readFileSync(join(RUN_ROOT, instance, 'logs', 'launcher.log'), 'utf8')).toContain(
-      'api exited on its own; restarting',
+      'api exited on its own (code null, signal SIGKILL); restarting',
     );
     expect(await healthy()).toBe(true);
   });

@@ -195,12 +195,12 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   };
 
   /** An exit nobody asked for: log it and start the process again after the backoff. */
-  function scheduleRestart(p: ProcessSpec) {
+  function scheduleRestart(p: ProcessSpec, how: string) {
     const s = sup(p.name);
     if (Date.now() - s.startedAt >= STABLE_AFTER_MS) s.backoffMs = FIRST_BACKOFF_MS;
     const delay = s.backoffMs;
     s.backoffMs = Math.min(s.backoffMs * 2, MAX_BACKOFF_MS);
-    log(`${p.name} exited on its own; restarting in ${delay} ms (restart ${s.restarts + 1})`);
+    log(`${p.name} exited on its own (${how}); restarting in ${delay} ms (restart ${s.restarts + 1})`);
     s.timer = setTimeout(() => {
       s.timer = undefined;
       if (!s.wanted || isAlive(p.name)) return;
@@ -237,7 +237,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
         logPath(p.name),
         `[launcher] ${p.name} (pid ${child.pid}) exited: code ${code}, signal ${signal}${unplanned ? '; the supervisor restarts it' : ''}\n`,
       );
-      if (unplanned) scheduleRestart(p);
+      if (unplanned) scheduleRestart(p, `code ${code}, signal ${signal}`);
     });
     children.set(p.name, child);
     s.wanted = true;
