@@ -30,61 +30,56 @@
  * Its timings are therefore "SDK replay on the test host, not the Functions host".
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveInvoiceApi } from '@invoice/shared/contract/serve';
 import { loadFunctionApp } from './functions-core';
+import { type HostJson, hostSettings } from './host-settings';
 import { startHttpHost } from './http-host';
 import { replayHostOrchestrator } from './orchestrator';
 import { ReplayHost } from './replay-host';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const hostJson = JSON.parse(readFileSync(resolve(here, '../host.json'), 'utf8')) as {
-  extensions?: {
-    http?: { routePrefix?: string };
-    durableTask?: { hubName?: string; maxConcurrentActivityFunctions?: number };
-  };
-};
-
-const maxConcurrentActivities = Number(
-  process.env.DF_MAX_CONCURRENT_ACTIVITIES ??
-    hostJson.extensions?.durableTask?.maxConcurrentActivityFunctions ??
-    10,
-);
+// DF_HOST_JSON: another host.json (tests shorten timeouts this way and say so); default: the app's.
+const hostJsonPath = resolve(process.env.DF_HOST_JSON ?? resolve(here, '../host.json'));
+const settings = hostSettings(JSON.parse(readFileSync(hostJsonPath, 'utf8')) as HostJson, availableParallelism());
+const maxConcurrentActivities = Number(process.env.DF_MAX_CONCURRENT_ACTIVITIES ?? settings.maxConcurrentActivities);
 const historyDir = resolve(process.env.DF_HISTORY_DIR ?? '.run/durable-history');
 
 // DF_APP_ENTRY=azure-durable-functions/dist/functions.js runs the bundle `func start` would load.
 const appEntry = resolve(process.env.DF_APP_ENTRY ?? resolve(here, '../src/functions.ts'));
 const functions = await loadFunctionApp(appEntry);
-const host = new ReplayHost({ functions, historyDir, maxConcurrentActivities, log: (l) => console.error(l) });
+const host = new ReplayHost({
+  functions,
+  historyDir,
+  maxConcurrentActivities,
+  provider: settings,
+  log: (l) => console.error(l),
+});
 const resumed = await host.resume();
 console.log(
   `[test-host] app ${appEntry}; functions: ${[...functions.values()].map((f) => `${f.name}(${f.triggerType})`).join(', ')}; ` +
-    `history ${historyDir}; resumed ${resumed} instance(s), re-dispatched ${host.redispatchedAfterRestart} activity run(s)`,
+    `history ${historyDir}; host.json ${hostJsonPath} (${JSON.stringify(settings)}); resumed ${resumed} instance(s), re-dispatched ${host.redispatchedAfterRestart} activity run(s)`,
 );
 
-// DF_HTTP=app: HTTP goes to the app's own HTTP starter function and its durable client, which
-// talks to the host's management API. Default (contract): the shared contract app is served
-// with the host itself as the InvoiceOrchestrator.
-const served =
-  process.env.DF_HTTP === 'app'
-    ? await startHttpHost(
-        {
-          host,
-          functions,
-          taskHub: hostJson.extensions?.durableTask?.hubName ?? 'TestHubName',
-          routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api',
-        },
-        Number(process.env.PORT ?? 0),
-        process.env.HOST ?? '127.0.0.1',
-      )
-    : await serveInvoiceApi({ orchestrator: replayHostOrchestrator(host) });
+// Default (DF_HTTP=app): HTTP goes to the app's own HTTP starter function and its durable
+// client, which talks to the host's management API, as with `func start`. DF_HTTP=contract
+// serves the shared contract app with the host itself as the InvoiceOrchestrator instead.
+const viaApp = process.env.DF_HTTP !== 'contract';
+const served = viaApp
+  ? await startHttpHost(
+      { host, functions, taskHub: settings.taskHub, routePrefix: settings.routePrefix },
+      Number(process.env.PORT ?? 0),
+      process.env.HOST ?? '127.0.0.1',
+    )
+  : await serveInvoiceApi({ orchestrator: replayHostOrchestrator(host) });
 console.log(
-  `[test-host] HTTP (${process.env.DF_HTTP === 'app' ? "app's HTTP functions" : 'contract'}) on ${served.url}`,
+  `[test-host] HTTP (${viaApp ? "app's HTTP functions" : 'contract'}) on ${served.url}`,
 );
 
 const shutdown = async () => {
-  host.stop();
+  await host.shutdown();
   await served.close();
   process.exit(0);
 };

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcceptedBody, StatusBody } from '@invoice/shared/contract/types';
 import type { Sample } from '@invoice/shared/samples/corpus';
 import type { StackHandle } from '@invoice/tools/launcher/launcher';
-import { HistoryLog, type LogLine } from '../test-host/history-log';
+import { type EventLine, HistoryLog, type LogLine, type MessageLine } from '../test-host/history-log';
 import { EventType } from '../test-host/sdk';
 
 /** Helpers shared by this stack's test files (they read the test host's history files). */
@@ -32,7 +32,10 @@ export async function readHistory(stack: StackHandle, id: string): Promise<LogLi
   return historyLog(stack).read(id);
 }
 
-export const committed = (lines: LogLine[]) => lines.filter((l) => l.kind === 'event');
+export const committed = (lines: LogLine[]) => lines.filter((l): l is EventLine => l.kind === 'event');
+/** Lines that carry a history event: committed events and control-queue messages. */
+const withEvent = (lines: LogLine[]) =>
+  lines.filter((l): l is EventLine | MessageLine => l.kind === 'event' || l.kind === 'message');
 export const countEvents = (lines: LogLine[], type: number, name?: string) =>
   committed(lines).filter((l) => l.event.EventType === type && (name === undefined || l.event.Name === name))
     .length;
@@ -40,7 +43,7 @@ export const countEvents = (lines: LogLine[], type: number, name?: string) =>
 /** Page text keys of the extract tasks whose result was durable (message or history) in these lines. */
 export function pagesWithDurableResult(lines: LogLine[]): Set<string> {
   const scheduled = new Map<number, string>();
-  for (const l of lines) {
+  for (const l of withEvent(lines)) {
     if (l.event.EventType === EventType.TaskScheduled && l.event.Name === 'extractPage') {
       scheduled.set(
         l.event.EventId,
@@ -49,7 +52,7 @@ export function pagesWithDurableResult(lines: LogLine[]): Set<string> {
     }
   }
   const done = new Set<string>();
-  for (const l of lines) {
+  for (const l of withEvent(lines)) {
     if (l.event.EventType === EventType.TaskCompleted) {
       const key = scheduled.get(l.event.TaskScheduledId!);
       if (key) done.add(key);
