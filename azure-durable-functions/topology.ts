@@ -29,7 +29,7 @@ const topology: TopologyFactory = async (ctx) => {
   return {
     stack: 'azure-durable-functions',
     description:
-      "Functions app (v4 model, durable-functions v3) behind its own HTTP starter on the SDK-replay test host (a stand-in: the Functions host, queues and tables are not in the loop), blobs on Azurite",
+      'Functions app (v4 model, durable-functions v3) behind its own HTTP starter on the SDK-replay test host (a stand-in: the Functions host, queues and tables are not in the loop), blobs on Azurite',
     processes: [
       azurite.process,
       { ...llm.process, dependsOn: ['azurite'] },

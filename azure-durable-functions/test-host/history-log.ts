@@ -82,7 +82,11 @@ export type Pending<T> = { line: T; visibleAt: string };
  * queues, each with the time it becomes visible again to a new worker: its enqueue time (a timer:
  * its FireAt), or later if a worker had dequeued it (the visibility timeout runs from there).
  */
-export function recoverInstance(lines: LogLine[], orchestratorCompleted: number, orchestratorStarted: number) {
+export function recoverInstance(
+  lines: LogLine[],
+  orchestratorCompleted: number,
+  orchestratorStarted: number,
+) {
   const committed: EventLine[] = [];
   let episode: EventLine[] = [];
   const messages: MessageLine[] = [];
@@ -107,7 +111,9 @@ export function recoverInstance(lines: LogLine[], orchestratorCompleted: number,
   const pending = <T extends MessageLine | WorkItemLine>(list: T[], enqueuedAt: (l: T) => string) =>
     list
       .filter((l) => !deleted.has(l.mid))
-      .map((line): Pending<T> => ({ line, visibleAt: later(enqueuedAt(line), invisibleUntil.get(line.mid)) }));
+      .map(
+        (line): Pending<T> => ({ line, visibleAt: later(enqueuedAt(line), invisibleUntil.get(line.mid)) }),
+      );
   return {
     committed,
     messages: pending(messages, (m) => m.visibleAt ?? new Date(m.event.Timestamp).toISOString()),

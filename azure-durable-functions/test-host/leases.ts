@@ -25,7 +25,11 @@ export type JournalEntry =
       partition?: number;
     };
 
-export type LeaseTimings = { leaseIntervalMs: number; leaseRenewIntervalMs: number; leaseAcquireIntervalMs: number };
+export type LeaseTimings = {
+  leaseIntervalMs: number;
+  leaseRenewIntervalMs: number;
+  leaseAcquireIntervalMs: number;
+};
 
 export class PartitionLeases {
   readonly owner = `test-host-${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -43,8 +43,13 @@ import { ReplayHost } from './replay-host';
 const here = fileURLToPath(new URL('.', import.meta.url));
 // DF_HOST_JSON: another host.json (tests shorten timeouts this way and say so); default: the app's.
 const hostJsonPath = resolve(process.env.DF_HOST_JSON ?? resolve(here, '../host.json'));
-const settings = hostSettings(JSON.parse(readFileSync(hostJsonPath, 'utf8')) as HostJson, availableParallelism());
-const maxConcurrentActivities = Number(process.env.DF_MAX_CONCURRENT_ACTIVITIES ?? settings.maxConcurrentActivities);
+const settings = hostSettings(
+  JSON.parse(readFileSync(hostJsonPath, 'utf8')) as HostJson,
+  availableParallelism(),
+);
+const maxConcurrentActivities = Number(
+  process.env.DF_MAX_CONCURRENT_ACTIVITIES ?? settings.maxConcurrentActivities,
+);
 const historyDir = resolve(process.env.DF_HISTORY_DIR ?? '.run/durable-history');
 
 // DF_APP_ENTRY=azure-durable-functions/dist/functions.js runs the bundle `func start` would load.
@@ -74,9 +79,7 @@ const served = viaApp
       process.env.HOST ?? '127.0.0.1',
     )
   : await serveInvoiceApi({ orchestrator: replayHostOrchestrator(host) });
-console.log(
-  `[test-host] HTTP (${viaApp ? "app's HTTP functions" : 'contract'}) on ${served.url}`,
-);
+console.log(`[test-host] HTTP (${viaApp ? "app's HTTP functions" : 'contract'}) on ${served.url}`);
 
 const shutdown = async () => {
   await host.shutdown();

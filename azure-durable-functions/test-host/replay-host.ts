@@ -274,7 +274,8 @@ export class ReplayHost {
         EventType.OrchestratorCompleted,
         EventType.OrchestratorStarted,
       );
-      const startedMsg = messages.find((m) => m.line.event.EventType === EventType.ExecutionStarted)?.line.event;
+      const startedMsg = messages.find((m) => m.line.event.EventType === EventType.ExecutionStarted)?.line
+        .event;
       const startedEvent =
         committed.find((l) => l.event.EventType === EventType.ExecutionStarted)?.event ?? startedMsg;
       if (!startedEvent?.Name) continue;
@@ -292,7 +293,8 @@ export class ReplayHost {
       instance.nextId = 1 + Math.max(-1, ...committed.map((l) => l.event.EventId));
       const consumed = new Set(committed.map((l) => messageKey(l.event)));
       for (const m of messages) {
-        if (!consumed.has(messageKey(m.line.event))) this.receive(instance, m.line, new Date(m.visibleAt), true);
+        if (!consumed.has(messageKey(m.line.event)))
+          this.receive(instance, m.line, new Date(m.visibleAt), true);
       }
       for (const w of workitems) {
         this.redispatchedAfterRestart++;
@@ -382,7 +384,12 @@ export class ReplayHost {
       }
       const invisibleUntil = new Date(now.getTime() + this.provider.controlQueueVisibilityTimeoutMs);
       await this.store.append(instance.id, [
-        { kind: 'dequeued', mid: line.mid, at: now.toISOString(), invisibleUntil: invisibleUntil.toISOString() },
+        {
+          kind: 'dequeued',
+          mid: line.mid,
+          at: now.toISOString(),
+          invisibleUntil: invisibleUntil.toISOString(),
+        },
       ]);
       instance.inbox.push({ mid: line.mid, event: line.event });
       this.kick(instance);
@@ -417,7 +424,10 @@ export class ReplayHost {
     // such out-of-order messages back until the history that expects them exists.
     const known = new Set(
       instance.history
-        .filter((l) => l.event.EventType === EventType.TaskScheduled || l.event.EventType === EventType.TimerCreated)
+        .filter(
+          (l) =>
+            l.event.EventType === EventType.TaskScheduled || l.event.EventType === EventType.TimerCreated,
+        )
         .map((l) => l.event.EventId),
     );
     const taken = instance.inbox.splice(0);
@@ -432,7 +442,8 @@ export class ReplayHost {
     const consumed = new Set(instance.history.map((l) => messageKey(l.event)));
     const messages = dedupeMessages(batch.map((m) => m.event)).filter((m) => !consumed.has(messageKey(m)));
     if (messages.length === 0) {
-      if (batch.length > 0) await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
+      if (batch.length > 0)
+        await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
       return;
     }
     const added: EventLine[] = [{ kind: 'event', event: events.orchestratorStarted(now) }];
@@ -567,7 +578,12 @@ export class ReplayHost {
    * functionTimeout, enqueues the response into the instance's control queue, and only then
    * deletes the work item.
    */
-  private dispatchActivity(instance: Instance, item: WorkItemLine, visibleAt: Date, redelivery: boolean): void {
+  private dispatchActivity(
+    instance: Instance,
+    item: WorkItemLine,
+    visibleAt: Date,
+    redelivery: boolean,
+  ): void {
     void (async () => {
       await this.delay(visibleAt.getTime() - Date.now());
       await this.activitySlots.acquire();

@@ -12,13 +12,7 @@ import { ACTIVITY, ORCHESTRATOR } from '../src/names';
 import { llmRetryOptions } from '../src/retry-options';
 import { loadFunctionApp, type RegisteredFunction } from '../test-host/functions-core';
 import { type EventLine, HistoryLog, type LogLine } from '../test-host/history-log';
-import {
-  checkActions,
-  NonDeterminismError,
-  ReplayHost,
-  scheduledByOrchestrator,
-  serializeInput,
-} from '../test-host/replay-host';
+import { checkActions, ReplayHost, scheduledByOrchestrator, serializeInput } from '../test-host/replay-host';
 import {
   EventType,
   flattenActions,
@@ -69,9 +63,7 @@ const replay = (handler: RegisteredFunction['handler'], lines: EventLine[]) =>
 const asCalls = (actions: ReturnType<typeof flattenActions>) =>
   actions.map((a) => `${a.functionName}(${serializeInput(a.input)})`);
 const asScheduled = (lines: EventLine[]) =>
-  scheduledByOrchestrator(lines).map(
-    (l) => `${l.event.Name}(${l.event.Input})`,
-  );
+  scheduledByOrchestrator(lines).map((l) => `${l.event.Name}(${l.event.Input})`);
 
 describe('replay fidelity (SDK executor over recorded host history)', () => {
   it('loads the functions the app registers, as the Functions host indexes them', () => {
@@ -151,7 +143,8 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
         extractions,
       });
     } as OrchestrationHandler;
-  const perPage = (name: string, pages: (split: SplitResult) => SplitResult['pages']) =>
+  const perPage =
+    (name: string, pages: (split: SplitResult) => SplitResult['pages']) =>
     (context: OrchestrationContext, split: SplitResult, invoiceId: string) =>
       pages(split).map((page) => context.df.callActivityWithRetry(name, retry, { invoiceId, page }));
   const samePages = (split: SplitResult) => split.pages;
@@ -189,14 +182,19 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
   for (const [name, handler, message] of caught) {
     it(`caught, as DurableTask.Core catches it: ${name}`, async () => {
       const state = await replay(wrapOrchestrator(handler), recorded);
-      expect(() => checkActions(scheduledByOrchestrator(recorded), flattenActions(state.actions))).toThrow(message);
+      expect(() => checkActions(scheduledByOrchestrator(recorded), flattenActions(state.actions))).toThrow(
+        message,
+      );
     });
   }
 
   // What DurableTask.Core does not compare. These variants are wrong, and real Durable Functions
   // replays them without a word: the tests show that they pass and what they changed.
   const notCaught: Array<[string, OrchestrationHandler]> = [
-    ['the pages fanned out in reverse order (same name at every sequence number)', variant(perPage(ACTIVITY.extract, (s) => [...s.pages].reverse()))],
+    [
+      'the pages fanned out in reverse order (same name at every sequence number)',
+      variant(perPage(ACTIVITY.extract, (s) => [...s.pages].reverse())),
+    ],
     [
       'Date.now() in an activity input',
       variant(perPage(ACTIVITY.extract, samePages), {
@@ -283,7 +281,9 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
     const view = await host.waitFor(instanceId, 30_000);
     host.stop();
     expect(view?.status).toBe('failed');
-    expect(view?.error).toMatch(/NonDeterministicOrchestrationException: A previous execution of this orchestration/);
+    expect(view?.error).toMatch(
+      /NonDeterministicOrchestrationException: A previous execution of this orchestration/,
+    );
     // The same cut resumed with the unchanged orchestrator is accepted: with activities that
     // answer what they answered in the recording, it runs to the recorded output.
     const recordedResult = new Map<string, string>();
