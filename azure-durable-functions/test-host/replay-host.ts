@@ -475,7 +475,10 @@ export class ReplayHost {
         const retry = retryOf(message.TaskScheduledId!);
         if (retry) {
           const id = instance.nextId++;
-          const fireAt = new Date(now.getTime() + retryDelayMs(retry.options, retry.attempt));
+          // After the last attempt DurableTask.Core's RetryInterceptor still creates a timer (kept
+          // for history compatibility) but one that fires at once, then rethrows the failure.
+          const last = retry.attempt >= retry.options.maxNumberOfAttempts;
+          const fireAt = new Date(now.getTime() + (last ? 0 : retryDelayMs(retry.options, retry.attempt)));
           added.push({ kind: 'event', event: events.timerCreated(now, id, fireAt), retry });
           timerMessages.push({
             kind: 'message',
