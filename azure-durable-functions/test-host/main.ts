@@ -2,32 +2,24 @@
  * REPLAY TEST HOST — stands in for the Azure Functions host + Durable Functions extension
  * (Durable Task Framework, Azure Storage provider), which cannot be installed on these machines.
  *
- * What it reproduces:
+ * What it reproduces (SPEC.md "Fidelity" has the table, with the real implementation's lines):
  * - loading the app: `src/functions.ts` is imported unchanged and its `app.*`/`df.app.*`
  *   registrations are captured through a stand-in `@azure/functions-core` (functions-core.ts);
  * - replay: every episode runs the registered orchestrator through the durable-functions SDK's own
- *   executor (`util/testingUtils` createOrchestrator / DurableOrchestrationInput) over the full
- *   history, with the event sequence the extension writes (OrchestratorStarted, ExecutionStarted,
- *   TaskScheduled, TaskCompleted, TaskFailed, TimerCreated, TimerFired, ExecutionCompleted,
- *   OrchestratorCompleted) built from the SDK's own history event classes;
- * - non-determinism detection: the actions the orchestrator returns must match the TaskScheduled
- *   events already in history, or the instance fails as the extension fails it;
- * - at-least-once activities: results are durable messages; a task scheduled but without a
- *   recorded result is run again after a restart;
- * - callActivityWithRetry: retries driven by the host with durable timers, delays computed from
- *   the action's RetryOptions as the Durable Task retry interceptor computes them;
+ *   executor over the full history, with the event sequence the extension writes, built from the
+ *   SDK's own history event classes;
+ * - DurableTask.Core's replay check: sequence number, action type, activity name; nothing else;
+ * - the Azure Storage provider's write order (enqueue, commit, delete), queue visibility timeouts,
+ *   partition leases and functionTimeout, from host.json (host-settings.ts) with the real defaults;
+ * - callActivityWithRetry: retries with durable timers, as DurableTask.Core's retry interceptor;
  * - activity concurrency bounded by host.json maxConcurrentActivityFunctions;
- * - durability: history is appended to JSON lines per instance (history-log.ts); a killed host
- *   resumes every unfinished instance from them on start.
+ * - HTTP: requests go to the app's httpTrigger functions with a durable client binding pointing
+ *   at the host's minimal management API (start, status) — see http-host.ts. DF_HTTP=contract
+ *   serves the shared contract app with the host as its InvoiceOrchestrator instead.
  *
- * - HTTP (DF_HTTP=app): requests go to the app's httpTrigger functions with a durable client
- *   binding pointing at the host's own minimal management API (start, status) — see http-host.ts.
- *   By default the shared contract app is served with the host as its InvoiceOrchestrator.
- *
- * What it does NOT reproduce: Azure Storage queue polling and its latency, partitions and
- * leases, extended sessions, most of the HTTP management API, multiple worker processes,
- * scale-out.
- * Its timings are therefore "SDK replay on the test host, not the Functions host".
+ * What it does NOT reproduce: queue polling and its back-off latency, the storage round trips,
+ * extended sessions, most of the HTTP management API, several workers, scale-out, the .NET host.
+ * Its timings are therefore "SDK executor on our test host, not the Functions host".
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
