@@ -370,18 +370,8 @@ export class ReplayHost {
       await this.delay(visibleAt.getTime() - Date.now());
       if (this.stopped) return;
       const now = new Date();
-      if (redelivery) {
-        await this.leases.journal({
-          kind: 'redelivered',
-          at: now.toISOString(),
-          owner: this.leases.owner,
-          queue: 'control',
-          instanceId: instance.id,
-          key: messageKey(line.event),
-          visibleAt: visibleAt.toISOString(),
-          partition: instance.partition,
-        });
-      }
+      if (redelivery)
+        await this.journalRedelivery(instance, 'control', messageKey(line.event), visibleAt, now);
       const invisibleUntil = new Date(now.getTime() + this.provider.controlQueueVisibilityTimeoutMs);
       await this.store.append(instance.id, [
         {
@@ -394,6 +384,26 @@ export class ReplayHost {
       instance.inbox.push({ mid: line.mid, event: line.event });
       this.kick(instance);
     })();
+  }
+
+  /** Recorded for tests: a message a dead worker left behind, taken again by this one. */
+  private journalRedelivery(
+    instance: Instance,
+    queue: 'control' | 'workitem',
+    key: string,
+    visibleAt: Date,
+    at: Date,
+  ): Promise<void> {
+    return this.leases.journal({
+      kind: 'redelivered',
+      at: at.toISOString(),
+      owner: this.leases.owner,
+      queue,
+      instanceId: instance.id,
+      key,
+      visibleAt: visibleAt.toISOString(),
+      partition: instance.partition,
+    });
   }
 
   /** Episodes of one instance never overlap; messages arriving meanwhile go into the next one. */
@@ -594,17 +604,8 @@ export class ReplayHost {
       try {
         if (this.stopped) return;
         const now = new Date();
-        if (redelivery) {
-          await this.leases.journal({
-            kind: 'redelivered',
-            at: now.toISOString(),
-            owner: this.leases.owner,
-            queue: 'workitem',
-            instanceId: instance.id,
-            key: `task:${item.taskId}`,
-            visibleAt: visibleAt.toISOString(),
-          });
-        }
+        if (redelivery)
+          await this.journalRedelivery(instance, 'workitem', `task:${item.taskId}`, visibleAt, now);
         let lockedUntil = now.getTime() + this.provider.workItemQueueVisibilityTimeoutMs;
         const dequeued = () =>
           this.store.append(instance.id, [
