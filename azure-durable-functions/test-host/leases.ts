@@ -68,10 +68,15 @@ export class PartitionLeases {
     this.every(this.timings.leaseRenewIntervalMs, () => this.renewAll());
   }
 
-  /** Graceful shutdown releases the leases (as the real host does); a SIGKILL never gets here. */
-  async release(): Promise<void> {
+  /** Stops acquiring and renewing; the leases run out on their own, as a dead worker's do. */
+  stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
+  }
+
+  /** Graceful shutdown releases the leases (as the real host does); a SIGKILL never gets here. */
+  async release(): Promise<void> {
+    this.stop();
     const now = new Date().toISOString();
     for (const p of this.owned) {
       const lease = await this.read(p);

@@ -307,6 +307,7 @@ export class ReplayHost {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
+    this.leases.stop();
   }
 
   /** Graceful shutdown: stop, then release the partition leases as the real host does on shutdown. */
