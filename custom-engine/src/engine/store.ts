@@ -705,7 +705,8 @@ export class SqlStore implements Store {
           const by = stepDefs.get(closer)?.action === 'condition' ? closer : (this.skipCause(rows, closer) ?? closer);
           await this.markDone(tx, exec, s.id, 'skipped', undefined, now, { skippedBy: by });
           statusOf.set(s.id, 'skipped');
-          rows.push({ step_id: s.id, status: 'skipped', output: null, meta: json({ skippedBy: by }) });
+          const row = rows.find((r) => r.step_id === s.id);
+          if (row) Object.assign(row, { status: 'skipped', meta: json({ skippedBy: by }) });
           closed.add(s.id);
           await this.stepWebhook(tx, fx, exec, def, now, { stepId: s.id, status: 'skipped', skippedBy: by });
           finished.push(s.id);
