@@ -181,10 +181,9 @@ describe('step status', () => {
     });
     const t0 = clock.now();
     const { execution } = await client.start({ workflowId: 'status' });
-    const waiting = await until(async () => {
-      const v = await view(execution.id);
-      return v.stepResults.s?.status === 'retrying' && v;
-    });
+    // The fake clock stands still between these reads, so the state waited for is the state read.
+    await until(async () => (await view(execution.id)).stepResults.s?.status === 'retrying');
+    const waiting = await view(execution.id);
     expect(waiting.stepResults.s).toMatchObject({
       status: 'retrying',
       attempts: 1,
@@ -194,10 +193,8 @@ describe('step status', () => {
     });
     expect(waiting.currentSteps).toEqual(['s']);
     clock.advance(1000);
-    const timer = await until(async () => {
-      const v = await view(execution.id);
-      return v.stepResults.pause?.status === 'running' && v;
-    });
+    await until(async () => (await view(execution.id)).stepResults.pause?.status === 'running');
+    const timer = await view(execution.id);
     expect(timer.stepResults.s?.error).toBeUndefined();
     expect(timer.stepResults.s).toMatchObject({ status: 'success', attempts: 2, duration: 1014 });
     expect(timer.stepResults.s?.attemptHistory?.map((a) => [a.attempt, a.outcome, a.error])).toEqual([
