@@ -1,9 +1,11 @@
 /**
  * The API document the engine was built from (shared/reference/dag-orchestrator-api.md), run as
- * written against the running engine (the launcher's stack: API process + worker process) on
- * SQLite and on PostgreSQL. Its examples are copied into test/doc-examples/ (README there says
- * which section each comes from), its curl commands run with bash and curl, and local HTTP
- * servers stand in for its example hosts.
+ * written against the running engine on SQLite and on PostgreSQL: the engine's HTTP API served
+ * on a local port and a worker, the same code api-main.ts and worker-main.ts run (in this test
+ * process: starting the launcher's processes would triple the file's time), over a SQLite file
+ * and a real PostgreSQL started once for the file. Its examples are copied into
+ * test/doc-examples/ (README there says which section each comes from), its curl commands run
+ * with bash and curl, and local HTTP servers stand in for its example hosts.
  *
  * What the test itself adapts is named HARNESS_*; where the engine deliberately differs from the
  * document the test names it DIFFERS_* (custom-engine/README.md, "Differences from the API
@@ -12,8 +14,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { type PostgresInstance, startPostgres } from '@invoice/tools/engines/postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engineApi } from '../src/engine/api';
 import { type RetryPolicy, retryDelay } from '../src/engine/definition';
+import { EngineClient } from '../src/engine/engine';
+import type { SqlStore } from '../src/engine/store';
+import { postgresStores, sqliteStores } from '../src/engine/testing';
+import { Worker } from '../src/engine/worker';
 import {
   dataOf,
   gate,
@@ -26,7 +35,6 @@ import {
   type StandIns,
   startStandIns,
 } from './doc-runner';
-import { type EngineStack, startEngineStack } from './helpers';
 
 /** The harness's own adaptations (not engine behaviour). */
 const HARNESS = {
@@ -79,17 +87,44 @@ const DEFAULTS: Record<string, unknown> = {
   'notifications.example.com/notify': { delivered: true },
 };
 
+/** The engine's API and one worker on `store`, with worker-main.ts's defaults. */
+async function startEngine(store: SqlStore) {
+  const client = new EngineClient(store, []);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: engineApi(client).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const worker = new Worker({
+    store,
+    concurrency: 200,
+    leaseMs: 30_000,
+    pollMs: store.dialect === 'sqlite' ? 20 : 1_000,
+  }).start();
+  return {
+    apiUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await worker.stop();
+      await store.close();
+    },
+  };
+}
+
 let standIns: StandIns;
-const stacks: Record<string, EngineStack> = {};
+let postgres: PostgresInstance;
+const sqlite = sqliteStores();
+const engines: Record<string, Awaited<ReturnType<typeof startEngine>>> = {};
 const dir = mkdtempSync(join(tmpdir(), 'ce-doc-'));
 beforeAll(async () => {
   standIns = await startStandIns(DEFAULTS);
-  // One stack per store, each started once for the file.
-  stacks.sqlite = await startEngineStack();
-  stacks.postgres = await startEngineStack({ variant: 'postgres' });
-}, 180_000);
+  postgres = await startPostgres();
+  // One engine per store, each started once for the file.
+  engines.sqlite = await startEngine(await sqlite.make());
+  engines.postgres = await startEngine(await postgresStores(() => postgres.url).make());
+}, 120_000);
 afterAll(async () => {
-  await Promise.all(Object.values(stacks).map((s) => s.close()));
+  for (const engine of Object.values(engines)) await engine.close();
+  await postgres?.stop();
+  await sqlite.cleanup();
   await standIns?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -117,7 +152,7 @@ type ExecutionView = {
 };
 
 describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
-  const api = () => stacks[store]!.apiUrl;
+  const api = () => engines[store]!.apiUrl;
   const run = (name: string, replace?: Record<string, string>) =>
     runScript(readExample(name), { apiUrl: api(), standInUrl: standIns.url, cwd: dir, replace });
   /** A JSON example (or a workflow built around a snippet), hosts rewritten, sent as the doc's curl would. */
