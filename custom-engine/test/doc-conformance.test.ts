@@ -41,17 +41,21 @@ const HARNESS = {
   ORIGINS: 'HARNESS_ORIGINS: localhost:3000 -> the running engine, example hosts -> local stand-ins',
   EXAMPLE_ID: 'HARNESS_EXAMPLE_ID: exec-abc-123 in a curl URL -> the id the start returned',
   WATCH: 'HARNESS_WATCH: `watch -n 1 CMD` -> CMD once a second until a terminal status',
-  SHORT_RETRY: 'HARNESS_SHORT_RETRY: the Retry Policies delays scaled from 1 s to 20 ms (the schedule itself is checked on the formula)',
+  SHORT_RETRY:
+    'HARNESS_SHORT_RETRY: the Retry Policies delays scaled from 1 s to 20 ms (the schedule itself is checked on the formula)',
   SHORT_DELAY: 'HARNESS_SHORT_DELAY: the delay snippet waits 300 ms instead of 5000 ms',
 };
 /** Where the engine deliberately differs from the document (README lists each). */
 const DIFFERS = {
   EXTRA_FIELDS: 'DIFFERS_EXTRA_FIELDS: responses carry more fields than the doc shows',
   RETRYING: 'DIFFERS_RETRYING: a step between attempts is "retrying" with nextAttemptAt',
-  NON_RETRYABLE_4XX: 'DIFFERS_NON_RETRYABLE_4XX: a 4xx answer (except 408/429) fails the step without retrying',
+  NON_RETRYABLE_4XX:
+    'DIFFERS_NON_RETRYABLE_4XX: a 4xx answer (except 408/429) fails the step without retrying',
   CANCELLED_DEPENDENTS: 'DIFFERS_CANCELLED_DEPENDENTS: steps a failure prevents end "cancelled"',
-  DEFAULT_BODY: 'DIFFERS_DEFAULT_BODY: a POST/PUT/PATCH without body sends the input plus its dependencies\' results',
-  CUSTOM_EXECUTORS: 'DIFFERS_CUSTOM_EXECUTORS: custom executors are worker handlers registered in code, not over HTTP',
+  DEFAULT_BODY:
+    "DIFFERS_DEFAULT_BODY: a POST/PUT/PATCH without body sends the input plus its dependencies' results",
+  CUSTOM_EXECUTORS:
+    'DIFFERS_CUSTOM_EXECUTORS: custom executors are worker handlers registered in code, not over HTTP',
   CONDITION_SKIPS: 'DIFFERS_CONDITION_SKIPS: dependents of a false condition are "skipped"',
   NOOP_DEFAULT: 'DIFFERS_NOOP_DEFAULT: a step without action is a no-op',
 };
@@ -175,7 +179,11 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     const script = readExample('register-order-processing.sh');
     const registered = await run('register-order-processing.sh');
     expect(registered.statuses).toEqual([201]);
-    expect(JSON.parse(registered.outputs[0]!)).toMatchObject({ id: 'order-processing', version: 1, created: true });
+    expect(JSON.parse(registered.outputs[0]!)).toMatchObject({
+      id: 'order-processing',
+      version: 1,
+      created: true,
+    });
 
     const list = await run('list-workflows.sh');
     expect(list.statuses).toEqual([200]);
@@ -208,7 +216,11 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     expect(id).toMatch(/^exec-/);
 
     const docExecution = readJsonExample<Record<string, unknown>>('get-execution.response.json');
-    await pollExecution<ExecutionView>(api(), id, (v) => v.stepResults['charge-payment']?.status === 'running');
+    await pollExecution<ExecutionView>(
+      api(),
+      id,
+      (v) => v.stepResults['charge-payment']?.status === 'running',
+    );
     const shown = await run('get-execution.sh', { 'exec-abc-123': id });
     expect(shown.statuses).toEqual([200]);
     const execution = JSON.parse(shown.outputs[0]!);
@@ -247,7 +259,9 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     await pollExecution<ExecutionView>(
       api(),
       id,
-      (v) => v.stepResults['charge-payment']?.status === 'running' && v.stepResults['charge-payment'].attempts === 2,
+      (v) =>
+        v.stepResults['charge-payment']?.status === 'running' &&
+        v.stepResults['charge-payment'].attempts === 2,
     );
     const visual = await run('visualize.sh', { 'exec-abc-123': id });
     expect(visual.statuses).toEqual([200]);
@@ -268,7 +282,10 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     expect(done.status).toBe('completed');
     expect(done.stepResults['charge-payment']).toMatchObject({ status: 'success', attempts: 2 });
     expect(done.stepResults['charge-payment']?.error).toBeUndefined();
-    expect(done.stepResults['charge-payment']?.attemptHistory?.map((a) => a.outcome)).toEqual(['retry', 'success']);
+    expect(done.stepResults['charge-payment']?.attemptHistory?.map((a) => a.outcome)).toEqual([
+      'retry',
+      'success',
+    ]);
     // Never early: attempt 2 was claimed at least the policy's 2000 ms after attempt 1 ended.
     const [a1, a2] = done.stepResults['charge-payment']?.attemptHistory ?? [];
     expect(a2!.startedAt - a1!.startedAt).toBeGreaterThanOrEqual(2000);
@@ -286,7 +303,11 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     await until(() => standIns.hooksOf(id).some((h) => h.path === '/order-complete'));
     const hooks = standIns.hooksOf(id);
     expect(hooks.map((h) => `${h.host}${h.path}`)).toEqual(['notifications/order-complete']);
-    expect(hooks[0]?.body).toMatchObject({ event: 'execution.completed', executionId: id, status: 'completed' });
+    expect(hooks[0]?.body).toMatchObject({
+      event: 'execution.completed',
+      executionId: id,
+      status: 'completed',
+    });
   });
 
   it('GET /executions lists all executions and filters by workflow', async () => {
@@ -297,7 +318,9 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     const other = await startAndWait('other');
     const listed = await run('list-executions.sh');
     expect(listed.statuses).toEqual([200, 200]);
-    const [all, filtered] = listed.outputs.map((o) => JSON.parse(o).executions as { executionId: string; workflowId: string }[]);
+    const [all, filtered] = listed.outputs.map(
+      (o) => JSON.parse(o).executions as { executionId: string; workflowId: string }[],
+    );
     expect(all!.map((e) => e.executionId)).toEqual(expect.arrayContaining([started, other.executionId]));
     expect(filtered!.map((e) => e.executionId)).toContain(started);
     expect(new Set(filtered!.map((e) => e.workflowId))).toEqual(new Set(['order-processing']));
@@ -306,7 +329,10 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
   it(`built-in executors: the http.request, delay, transform, condition and webhook snippets each run as a step (${HARNESS.SHORT_DELAY}; ${DIFFERS.CONDITION_SKIPS})`, async () => {
     const snippet = (name: string) => readJsonExample(name);
 
-    await post('/workflows', { id: 'doc-http', steps: [{ id: 'call', ...snippet('executor-http-request.json') }] });
+    await post('/workflows', {
+      id: 'doc-http',
+      steps: [{ id: 'call', ...snippet('executor-http-request.json') }],
+    });
     const http = await startAndWait('doc-http');
     expect(http.stepResults.call).toMatchObject({ status: 'success', result: { ok: true } });
     const [call] = standIns.of(http.executionId);
@@ -320,7 +346,10 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
 
     const delay = snippet('executor-delay.json') as { params: { duration: number } };
     expect(delay.params.duration).toBe(5000);
-    await post('/workflows', { id: 'doc-delay', steps: [{ id: 'wait', ...delay, params: { duration: 300 } }] });
+    await post('/workflows', {
+      id: 'doc-delay',
+      steps: [{ id: 'wait', ...delay, params: { duration: 300 } }],
+    });
     const waited = await startAndWait('doc-delay');
     expect(waited.stepResults.wait?.status).toBe('success');
     // The reported duration covers the wait (the engine makes the step due only after it).
@@ -329,7 +358,11 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     await post('/workflows', {
       id: 'doc-transform',
       steps: [
-        { id: 'previous-step', action: 'http.request', params: { url: 'http://source-system/items', method: 'GET' } },
+        {
+          id: 'previous-step',
+          action: 'http.request',
+          params: { url: 'http://source-system/items', method: 'GET' },
+        },
         { id: 'mark', ...snippet('executor-transform.json'), dependencies: ['previous-step'] },
       ],
     });
@@ -343,7 +376,12 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
       id: 'doc-condition',
       steps: [
         { id: 'check', ...snippet('executor-condition.json') },
-        { id: 'big-order', action: 'http.request', params: { url: 'http://api.example.com/endpoint', method: 'POST' }, dependencies: ['check'] },
+        {
+          id: 'big-order',
+          action: 'http.request',
+          params: { url: 'http://api.example.com/endpoint', method: 'POST' },
+          dependencies: ['check'],
+        },
       ],
     });
     const big = await startAndWait('doc-condition', { amount: 150 });
@@ -355,7 +393,10 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     expect(small.stepResults['big-order']).toMatchObject({ status: 'skipped', skippedBy: 'check' });
     expect(standIns.of(small.executionId)).toEqual([]);
 
-    await post('/workflows', { id: 'doc-webhook', steps: [{ id: 'notify', ...snippet('executor-webhook.json') }] });
+    await post('/workflows', {
+      id: 'doc-webhook',
+      steps: [{ id: 'notify', ...snippet('executor-webhook.json') }],
+    });
     const notified = await startAndWait('doc-webhook');
     expect(notified.stepResults.notify).toMatchObject({ status: 'success', result: { delivered: true } });
     expect(standIns.of(notified.executionId)[0]).toMatchObject({
@@ -369,7 +410,9 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
   it(`retry policies: attempt 1 at once, then 1 s, 2 s, 4 s, 8 s (${HARNESS.SHORT_RETRY})`, async () => {
     const { retryPolicy } = readJsonExample<{ retryPolicy: RetryPolicy }>('retry-policy.json');
     // The doc's schedule, from the engine's backoff formula for the doc's policy as written.
-    expect([1, 2, 3, 4].map((n) => retryDelay(retryPolicy, n, Math.random))).toEqual([1000, 2000, 4000, 8000]);
+    expect([1, 2, 3, 4].map((n) => retryDelay(retryPolicy, n, Math.random))).toEqual([
+      1000, 2000, 4000, 8000,
+    ]);
 
     const scaled = { ...retryPolicy, initialDelay: 20, maxDelay: 600 };
     let calls = 0;
@@ -378,7 +421,14 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     );
     await post('/workflows', {
       id: 'doc-retry',
-      steps: [{ id: 'op', action: 'http.request', params: { url: 'http://flaky/op', method: 'POST' }, retryPolicy: scaled }],
+      steps: [
+        {
+          id: 'op',
+          action: 'http.request',
+          params: { url: 'http://flaky/op', method: 'POST' },
+          retryPolicy: scaled,
+        },
+      ],
     });
     const done = await startAndWait('doc-retry');
     expect(done.status).toBe('completed');
@@ -386,7 +436,9 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     expect(history.map((a) => a.outcome)).toEqual(['retry', 'retry', 'retry', 'retry', 'success']);
     // Each attempt was claimed no earlier than the previous claim plus its delay (engine timestamps).
     for (const n of [1, 2, 3, 4])
-      expect(history[n]!.startedAt - history[n - 1]!.startedAt).toBeGreaterThanOrEqual(retryDelay(scaled, n, Math.random));
+      expect(history[n]!.startedAt - history[n - 1]!.startedAt).toBeGreaterThanOrEqual(
+        retryDelay(scaled, n, Math.random),
+      );
   });
 
   it(`example 1, the data processing pipeline, runs as written: extract, both transforms, load receives both (${DIFFERS.DEFAULT_BODY})`, async () => {
@@ -406,7 +458,11 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     expect(done.stepResults['transform-users']?.result).toEqual(users);
     expect(done.stepResults['transform-orders']?.result).toEqual(orders);
     const load = standIns.of(id).find((c) => c.host === 'target-system');
-    expect(load).toMatchObject({ method: 'POST', path: '/load', body: { 'transform-users': users, 'transform-orders': orders } });
+    expect(load).toMatchObject({
+      method: 'POST',
+      path: '/load',
+      body: { 'transform-users': users, 'transform-orders': orders },
+    });
     expect(done.stepResults.load?.result).toEqual({ loaded: true });
   });
 
@@ -415,7 +471,10 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
   }, async () => {
     const example = await run('example-order-flow.sh');
     expect(example.statuses).toEqual([201]);
-    writeFileSync(join(dir, 'workflow-definition.json'), rewriteOrigins(dataOf(readExample('example-order-flow.sh')), api(), standIns.url));
+    writeFileSync(
+      join(dir, 'workflow-definition.json'),
+      rewriteOrigins(dataOf(readExample('example-order-flow.sh')), api(), standIns.url),
+    );
     const complete = await run('complete-example.sh');
     // 1. register (the same definition again: kept as version 1), 2. start, 3. monitor, 4. visualize, 5. list
     expect(complete.statuses[0]).toBe(200);
@@ -432,7 +491,9 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
       ['send-confirmation', 'success'],
     ]);
     const id = visual.executionId as string;
-    expect(JSON.parse(complete.outputs[4]!).executions.map((e: { executionId: string }) => e.executionId)).toContain(id);
+    expect(
+      JSON.parse(complete.outputs[4]!).executions.map((e: { executionId: string }) => e.executionId),
+    ).toContain(id);
     expect(standIns.of(id).map((c) => `${c.host}${c.path}`)).toEqual([
       'validation/validate',
       'inventory/check',
@@ -502,10 +563,17 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     const failed = await startAndWait('order-flow', { orderId: '124' });
     expect(failed.status).toBe('failed');
     expect(failed.failedSteps).toEqual(['charge-payment']);
-    expect(failed.stepResults['charge-payment']).toMatchObject({ attempts: 1, error: expect.stringContaining('answered 402') });
+    expect(failed.stepResults['charge-payment']).toMatchObject({
+      attempts: 1,
+      error: expect.stringContaining('answered 402'),
+    });
     expect(failed.stepResults['ship-order']?.status).toBe('cancelled');
     expect(failed.stepResults['send-confirmation']?.status).toBe('cancelled');
-    expect(standIns.of(failed.executionId).map((c) => c.host)).toEqual(['validation', 'inventory', 'payment']);
+    expect(standIns.of(failed.executionId).map((c) => c.host)).toEqual([
+      'validation',
+      'inventory',
+      'payment',
+    ]);
     await until(() => standIns.hooksOf(failed.executionId).length > 0);
     expect(standIns.hooksOf(failed.executionId)).toMatchObject([
       { host: 'support', path: '/order-failed', body: { event: 'execution.failed', status: 'failed' } },
@@ -524,7 +592,8 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     const stepped = await startAndWait('doc-on-step');
     await until(() => standIns.hooksOf(stepped.executionId).length === 3);
     // Delivered concurrently: in the order they were written (the outbox id in their Idempotency-Key).
-    const outboxId = (h: { headers: Record<string, string> }) => Number(h.headers['idempotency-key']?.slice(7));
+    const outboxId = (h: { headers: Record<string, string> }) =>
+      Number(h.headers['idempotency-key']?.slice(7));
     expect(
       standIns
         .hooksOf(stepped.executionId)
@@ -539,11 +608,17 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
 
   it(`step conditions: context.previousStep.result > 100 gates the next step; a missing reference fails the step (${DIFFERS.CONDITION_SKIPS})`, async () => {
     const conditional = readJsonExample('step-conditions.json');
-    standIns.on('pricing/quote', (r) => Response.json({ result: Number(new URL(`http://x${r.path}`).searchParams.get('amount')) }));
+    standIns.on('pricing/quote', (r) =>
+      Response.json({ result: Number(new URL(`http://x${r.path}`).searchParams.get('amount')) }),
+    );
     await post('/workflows', {
       id: 'doc-step-conditions',
       steps: [
-        { id: 'previousStep', action: 'http.request', params: { url: 'http://pricing/quote?amount={{context.amount}}' } },
+        {
+          id: 'previousStep',
+          action: 'http.request',
+          params: { url: 'http://pricing/quote?amount={{context.amount}}' },
+        },
         { ...conditional, dependencies: ['previousStep'] },
         { id: 'manual-review', dependencies: ['conditional-step'] },
       ],
@@ -554,7 +629,10 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
     const low = await startAndWait('doc-step-conditions', { amount: 40 });
     expect(low.status).toBe('completed');
     expect(low.stepResults['conditional-step']?.result).toEqual({ result: false });
-    expect(low.stepResults['manual-review']).toMatchObject({ status: 'skipped', skippedBy: 'conditional-step' });
+    expect(low.stepResults['manual-review']).toMatchObject({
+      status: 'skipped',
+      skippedBy: 'conditional-step',
+    });
 
     // The snippet on its own: there is no previousStep, and that is an error, not a quiet false.
     await post('/workflows', { id: 'doc-step-condition-alone', steps: [conditional] });
@@ -566,10 +644,16 @@ describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
   });
 
   it(`custom executors and bad input (${DIFFERS.CUSTOM_EXECUTORS})`, async () => {
-    const custom = await post('/workflows', { id: 'doc-custom', steps: [{ id: 's', action: 'custom-action' }] });
+    const custom = await post('/workflows', {
+      id: 'doc-custom',
+      steps: [{ id: 's', action: 'custom-action' }],
+    });
     expect(custom.status).toBe(400);
     expect(custom.body).toMatchObject({
-      error: { code: 'invalid_definition', message: expect.stringContaining("unknown action 'custom-action'") },
+      error: {
+        code: 'invalid_definition',
+        message: expect.stringContaining("unknown action 'custom-action'"),
+      },
     });
     const cycle = await post('/workflows', {
       id: 'doc-cycle',

@@ -45,7 +45,8 @@ export function rewriteOrigins(text: string, apiUrl: string, standInUrl: string)
 }
 
 export const readExample = (name: string) => readFileSync(join(EXAMPLES_DIR, name), 'utf8');
-export const readJsonExample = <T = Record<string, unknown>>(name: string): T => JSON.parse(readExample(name));
+export const readJsonExample = <T = Record<string, unknown>>(name: string): T =>
+  JSON.parse(readExample(name));
 
 /** The `-d '...'` body of the first curl command in an example script. */
 export function dataOf(script: string): string {
@@ -156,7 +157,10 @@ export async function runScript(
 curl() { command curl -sS --write-out '%{stderr}::status %{http_code}::\\n' "$@"; }
 `;
   const body = blocks.join(`\nprintf '\\n::block::\\n'\n`);
-  const child = spawn('bash', ['-c', prelude + body], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-c', prelude + body], {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {
@@ -193,7 +197,8 @@ export async function pollExecution<T = Record<string, unknown>>(
   }
 }
 
-export const isDone = (v: { status?: string }) => ['completed', 'failed', 'cancelled', 'compensated'].includes(v.status ?? '');
+export const isDone = (v: { status?: string }) =>
+  ['completed', 'failed', 'cancelled', 'compensated'].includes(v.status ?? '');
 
 /** A promise with its resolve, for holding a stand-in response until the test lets it go. */
 export function gate<T = void>() {

@@ -4,8 +4,8 @@ import { EngineClient } from './engine';
 import { PlaceholderError, resolveHeaders, resolveUrl, resolveValue } from './placeholders';
 import type { SqlStore } from './store';
 import { sqliteStores, until } from './testing';
-import { type StepHandler, Worker } from './worker';
 import { executionView } from './views';
+import { type StepHandler, Worker } from './worker';
 
 /**
  * The built-ins as the API doc describes them: sandboxed JavaScript transforms, conditions over
@@ -216,10 +216,16 @@ describe('placeholders in HTTP steps', () => {
   };
   it('resolves context and step results: whole-string values keep their type, text is inserted, URLs encoded', () => {
     expect(resolveUrl('http://x/orders/{{context.orderId}}', state)).toBe('http://x/orders/o%201');
-    expect(resolveHeaders({ 'x-charge': '{{ steps.charge.result.id }}' }, state)).toEqual({ 'x-charge': 'ch_1' });
+    expect(resolveHeaders({ 'x-charge': '{{ steps.charge.result.id }}' }, state)).toEqual({
+      'x-charge': 'ch_1',
+    });
     expect(
       resolveValue(
-        { amount: '{{context.amount}}', note: 'charge {{steps.charge.result.id}} of {{context.amount}}', lines: '{{steps.charge.result.lines}}' },
+        {
+          amount: '{{context.amount}}',
+          note: 'charge {{steps.charge.result.id}} of {{context.amount}}',
+          lines: '{{steps.charge.result.lines}}',
+        },
         state,
       ),
     ).toEqual({ amount: 150, note: 'charge ch_1 of 150', lines: [1, 2] });

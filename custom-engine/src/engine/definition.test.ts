@@ -85,7 +85,7 @@ describe('definition validator', () => {
     ]);
   });
 
-  it('accepts a step without action as a no-op (the API doc\'s CI/CD skeleton)', () => {
+  it("accepts a step without action as a no-op (the API doc's CI/CD skeleton)", () => {
     const def = validateDefinition(
       { id: 'w', steps: [{ id: 'checkout' }, { id: 'test', dependencies: ['checkout'] }] },
       [],

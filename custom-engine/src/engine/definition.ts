@@ -8,7 +8,14 @@ import { z } from 'zod';
  * new Function or vm anywhere in the engine.
  */
 
-export const BUILTIN_ACTIONS = ['http.request', 'delay', 'webhook', 'condition', 'transform', 'noop'] as const;
+export const BUILTIN_ACTIONS = [
+  'http.request',
+  'delay',
+  'webhook',
+  'condition',
+  'transform',
+  'noop',
+] as const;
 /** A step without `action` does nothing and succeeds: a DAG skeleton (the API doc's CI/CD example) runs. */
 export const DEFAULT_ACTION = 'noop';
 export type BuiltinAction = (typeof BUILTIN_ACTIONS)[number];
@@ -225,7 +232,9 @@ function checkBuiltinParams(step: StepDefinition): string[] {
     case 'transform': {
       // JavaScript `code` (the API doc's form, sandboxed) or a JSONata `expression`: exactly one.
       if ((p.code === undefined) === (p.expression === undefined)) {
-        problems.push('transform takes exactly one of params.code (JavaScript) or params.expression (JSONata)');
+        problems.push(
+          'transform takes exactly one of params.code (JavaScript) or params.expression (JSONata)',
+        );
         break;
       }
       if (p.inputKey !== undefined && (typeof p.inputKey !== 'string' || p.inputKey === ''))

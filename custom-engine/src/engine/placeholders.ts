@@ -65,7 +65,8 @@ export function resolveValue(value: unknown, state: PlaceholderState): unknown {
   return value;
 }
 
-export const resolveUrl = (url: string, state: PlaceholderState) => resolveText(url, state, encodeURIComponent);
+export const resolveUrl = (url: string, state: PlaceholderState) =>
+  resolveText(url, state, encodeURIComponent);
 
 export const resolveHeaders = (headers: Record<string, string> | undefined, state: PlaceholderState) =>
   headers && Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, resolveText(String(v), state)]));

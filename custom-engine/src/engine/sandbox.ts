@@ -10,7 +10,10 @@ import { newQuickJSWASMModuleFromVariant, type QuickJSWASMModule } from 'quickjs
  */
 
 export type SandboxLimits = { timeLimitMs: number; memoryLimitBytes: number };
-export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { timeLimitMs: 1_000, memoryLimitBytes: 16 * 1024 * 1024 };
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
+  timeLimitMs: 1_000,
+  memoryLimitBytes: 16 * 1024 * 1024,
+};
 
 /** A script failed: its own error, a time-out or the memory limit. Never worth a retry. */
 export class SandboxError extends Error {

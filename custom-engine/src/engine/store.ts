@@ -164,7 +164,8 @@ export class SqlStore implements Store {
       await this.db.exec(ddl('sqlite'));
       // Files made before step records had a meta column get it added.
       const columns = await this.db.all<{ name: string }>('PRAGMA table_info(ce_steps)');
-      if (!columns.some((c) => c.name === 'meta')) await this.db.run('ALTER TABLE ce_steps ADD COLUMN meta TEXT');
+      if (!columns.some((c) => c.name === 'meta'))
+        await this.db.run('ALTER TABLE ce_steps ADD COLUMN meta TEXT');
     }
   }
 
@@ -676,7 +677,12 @@ export class SqlStore implements Store {
     now: number,
   ) {
     await this.stepWebhook(tx, fx, exec, def, now, { stepId, status, output });
-    const rows = await tx.all<{ step_id: string; status: StepStatus; output: string | null; meta: string | null }>(
+    const rows = await tx.all<{
+      step_id: string;
+      status: StepStatus;
+      output: string | null;
+      meta: string | null;
+    }>(
       `SELECT step_id, status, output, meta FROM ce_steps WHERE execution_id = ? AND kind IN ('task', 'map')`,
       [exec.id],
     );
@@ -691,7 +697,8 @@ export class SqlStore implements Store {
         r.status === 'success' &&
         (parse(r.output) as { result?: unknown } | undefined)?.result === false;
       const skippedByCondition =
-        r.status === 'skipped' && typeof (parse(r.meta) as { skippedBy?: unknown } | undefined)?.skippedBy === 'string';
+        r.status === 'skipped' &&
+        typeof (parse(r.meta) as { skippedBy?: unknown } | undefined)?.skippedBy === 'string';
       if (isFalseCondition || skippedByCondition) closed.add(r.step_id);
     }
     const finished = [stepId];
@@ -702,7 +709,8 @@ export class SqlStore implements Store {
         if (!s.dependencies.every(satisfied)) continue;
         const closer = s.dependencies.find((d) => closed.has(d));
         if (closer !== undefined) {
-          const by = stepDefs.get(closer)?.action === 'condition' ? closer : (this.skipCause(rows, closer) ?? closer);
+          const by =
+            stepDefs.get(closer)?.action === 'condition' ? closer : (this.skipCause(rows, closer) ?? closer);
           await this.markDone(tx, exec, s.id, 'skipped', undefined, now, { skippedBy: by });
           statusOf.set(s.id, 'skipped');
           const row = rows.find((r) => r.step_id === s.id);

@@ -128,7 +128,9 @@ export interface Store {
   listExecutions(filter: { workflowId?: string; limit?: number }): Promise<ExecutionRecord[]>;
   cancelExecution(id: string, now: number): Promise<ExecutionRecord | undefined>;
   /** The execution input and the outputs of its finished steps, keyed by step id. */
-  loadState(executionId: string): Promise<{ input: Record<string, unknown>; results: Record<string, unknown> }>;
+  loadState(
+    executionId: string,
+  ): Promise<{ input: Record<string, unknown>; results: Record<string, unknown> }>;
 
   claimSteps(owner: string, max: number, now: number, leaseMs: number): Promise<ClaimedStep[]>;
   heartbeat(lease: Lease, now: number, leaseMs: number): Promise<boolean>;

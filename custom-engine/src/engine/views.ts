@@ -19,7 +19,13 @@ type StepView = {
   skippedBy?: string;
   nextAttemptAt?: number;
   error?: string;
-  attemptHistory?: { attempt: number; startedAt: number; finishedAt?: number; outcome?: string; error?: string }[];
+  attemptHistory?: {
+    attempt: number;
+    startedAt: number;
+    finishedAt?: number;
+    outcome?: string;
+    error?: string;
+  }[];
   items?: { total: number; success: number; running: number; failed: number };
   compensation?: { status: string; attempts: number; error?: string };
 };

@@ -289,7 +289,8 @@ export class Worker {
         );
       }
       const output = await Promise.race([running, ...guards]);
-      if (output instanceof StepResult) return { kind: 'success', output: output.result ?? null, meta: output.meta };
+      if (output instanceof StepResult)
+        return { kind: 'success', output: output.result ?? null, meta: output.meta };
       return { kind: 'success', output: output ?? null };
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number };
