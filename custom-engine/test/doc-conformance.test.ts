@@ -22,6 +22,7 @@ import { type RetryPolicy, retryDelay } from '../src/engine/definition';
 import { EngineClient } from '../src/engine/engine';
 import type { SqlStore } from '../src/engine/store';
 import { postgresStores, sqliteStores } from '../src/engine/testing';
+import type { executionView } from '../src/engine/views';
 import { Worker } from '../src/engine/worker';
 import {
   dataOf,
@@ -134,26 +135,8 @@ afterAll(async () => {
 });
 beforeEach(() => standIns.reset());
 
-type StepView = {
-  stepId: string;
-  status: string;
-  attempts: number;
-  duration?: number;
-  result?: unknown;
-  error?: string;
-  skippedBy?: string;
-  nextAttemptAt?: number;
-  attemptHistory?: { attempt: number; startedAt: number; finishedAt?: number; outcome?: string }[];
-};
-type ExecutionView = {
-  executionId: string;
-  status: string;
-  currentSteps: string[];
-  completedSteps: string[];
-  failedSteps: string[];
-  stepResults: Record<string, StepView>;
-  context: Record<string, unknown>;
-};
+/** What GET /executions/{id} answers (views.ts builds it). */
+type ExecutionView = ReturnType<typeof executionView>;
 
 describe.each(['sqlite', 'postgres'])('the API document on %s', (store) => {
   const api = () => engines[store]!.apiUrl;
