@@ -1,12 +1,17 @@
-import variant from '@jitl/quickjs-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { Worker as Thread } from 'node:worker_threads';
 
 /**
  * JavaScript from workflow definitions (the API doc's `transform` code and `condition`
- * expressions) runs here: in QuickJS compiled to WebAssembly, a separate heap with no `process`,
- * `require`, `fetch`, timers or file system, under a memory limit and a deadline enforced by the
- * interpreter's interrupt handler. Data goes in and out as JSON text only, so no host object is
- * ever reachable from the script. Never eval, `new Function` or `node:vm` (not a security boundary).
+ * expressions) runs here: in QuickJS compiled to WebAssembly (quickjs-emscripten), a separate
+ * heap with no `process`, `require`, `fetch`, timers or file system, under a memory limit and a
+ * deadline. Data goes in and out as JSON text only, so no host object is ever reachable from a
+ * script. Never eval, `new Function` or `node:vm` (vm is not a security boundary).
+ *
+ * QuickJS runs on a thread of its own (sandbox-thread.mjs), one script at a time, so a script
+ * never blocks the worker's event loop (heartbeats, other steps). The interpreter checks its
+ * deadline between bytecode instructions; a long native call (a huge allocation near the memory
+ * limit can take seconds) does not reach that check, so the thread is also terminated, and a
+ * fresh one started, when a script outlives its limit by GRACE_MS.
  */
 
 export type SandboxLimits = { timeLimitMs: number; memoryLimitBytes: number };
@@ -14,55 +19,119 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   timeLimitMs: 1_000,
   memoryLimitBytes: 16 * 1024 * 1024,
 };
+const GRACE_MS = 250;
 
 /** A script failed: its own error, a time-out or the memory limit. Never worth a retry. */
 export class SandboxError extends Error {
   readonly retryable = false;
 }
 
-let loading: Promise<QuickJSWASMModule> | undefined;
-const quickjs = () => {
-  loading ??= newQuickJSWASMModuleFromVariant(variant);
-  return loading;
+type Outcome =
+  | { kind: 'ok'; json: string }
+  | { kind: 'time' }
+  | { kind: 'memory' }
+  | { kind: 'threw'; message: string };
+type Job = {
+  id: number;
+  source: string;
+  input: unknown;
+  limits: SandboxLimits;
+  settle: (outcome: Outcome) => void;
 };
+
+/** The thread and its queue: jobs run one after another; a thread that overruns is replaced. */
+class SandboxThread {
+  private thread?: Thread;
+  private ready?: Promise<void>;
+  private readonly queue: Job[] = [];
+  private current?: { job: Job; timer?: NodeJS.Timeout };
+  private ids = 0;
+
+  run(source: string, input: unknown, limits: SandboxLimits): Promise<Outcome> {
+    return new Promise((settle) => {
+      this.queue.push({ id: ++this.ids, source, input, limits, settle });
+      void this.pump();
+    });
+  }
+
+  private start() {
+    const thread = new Thread(new URL('./sandbox-thread.mjs', import.meta.url));
+    // An idle sandbox must not keep a process alive.
+    thread.unref();
+    this.thread = thread;
+    this.ready = new Promise((resolve, reject) => {
+      thread.once('message', () => resolve());
+      thread.once('error', reject);
+      thread.once('exit', (code) => reject(new Error(`sandbox thread exited with ${code}`)));
+    });
+    this.ready.catch(() => {});
+    thread.on('message', (m: { id?: number } & Outcome) => {
+      if (this.thread === thread && m.id !== undefined && m.id === this.current?.job.id) this.finish(m);
+    });
+    const lost = (error: unknown) => {
+      if (this.thread !== thread) return;
+      this.thread = undefined;
+      this.finish({ kind: 'threw', message: `InternalError: sandbox thread stopped: ${String(error)}` });
+    };
+    thread.on('error', lost);
+    thread.on('exit', lost);
+  }
+
+  private async pump() {
+    if (this.current || this.queue.length === 0) return;
+    const job = this.queue.shift() as Job;
+    this.current = { job };
+    if (!this.thread) this.start();
+    const thread = this.thread as Thread;
+    try {
+      // Starting a thread (loading QuickJS) does not count against the script's time.
+      await this.ready;
+    } catch (error) {
+      if (this.thread === thread) this.thread = undefined;
+      this.finish({
+        kind: 'threw',
+        message: `InternalError: sandbox thread did not start: ${String(error)}`,
+      });
+      return;
+    }
+    if (this.current?.job !== job) return;
+    this.current.timer = setTimeout(() => {
+      // The script outlived its limit inside a native call: stop the whole thread.
+      this.thread = undefined;
+      void thread.terminate();
+      this.finish({ kind: 'time' });
+    }, job.limits.timeLimitMs + GRACE_MS);
+    thread.postMessage({ id: job.id, source: job.source, input: job.input, limits: job.limits });
+  }
+
+  private finish(outcome: Outcome) {
+    const current = this.current;
+    if (!current) return;
+    clearTimeout(current.timer);
+    this.current = undefined;
+    current.job.settle(outcome);
+    void this.pump();
+  }
+}
+
+const sandbox = new SandboxThread();
 
 /**
  * Evaluates `source` (a script whose completion value is a JSON string or undefined) with the
- * global `__input` holding `input` as JSON text. One fresh runtime per call: nothing a script
+ * global `__input` holding `input` as JSON text, in a fresh QuickJS runtime: nothing a script
  * leaves behind reaches the next one.
  */
 async function run(source: string, input: unknown, limits: SandboxLimits): Promise<unknown> {
-  const module = await quickjs();
-  const runtime = module.newRuntime();
-  runtime.setMemoryLimit(limits.memoryLimitBytes);
-  runtime.setMaxStackSize(256 * 1024);
-  const deadline = Date.now() + limits.timeLimitMs;
-  let interrupted = false;
-  runtime.setInterruptHandler(() => {
-    interrupted = Date.now() > deadline;
-    return interrupted;
-  });
-  const vm = runtime.newContext();
-  try {
-    const text = vm.newString(JSON.stringify(input ?? null));
-    vm.setProp(vm.global, '__input', text);
-    text.dispose();
-    const result = vm.evalCode(source, 'step.js');
-    if (result.error) {
-      const error = vm.dump(result.error) as { name?: string; message?: string } | null;
-      result.error.dispose();
-      if (interrupted) throw new SandboxError(`script ran longer than its ${limits.timeLimitMs} ms limit`);
-      const message = `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}`;
-      if (error === null || /out of memory/i.test(message))
-        throw new SandboxError(`script exceeded its ${limits.memoryLimitBytes} byte memory limit`);
-      throw new SandboxError(`script threw ${message}`);
-    }
-    const out = vm.dump(result.value);
-    result.value.dispose();
-    return typeof out === 'string' ? JSON.parse(out) : null;
-  } finally {
-    vm.dispose();
-    runtime.dispose();
+  const outcome = await sandbox.run(source, input ?? null, limits);
+  switch (outcome.kind) {
+    case 'ok':
+      return JSON.parse(outcome.json);
+    case 'time':
+      throw new SandboxError(`script ran longer than its ${limits.timeLimitMs} ms limit`);
+    case 'memory':
+      throw new SandboxError(`script exceeded its ${limits.memoryLimitBytes} byte memory limit`);
+    case 'threw':
+      throw new SandboxError(`script threw ${outcome.message}`);
   }
 }
 
