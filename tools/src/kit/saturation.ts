@@ -112,6 +112,8 @@ export async function runSaturation(target: Target, options: SaturationOptions, 
     latency: options.llmLatency,
     concurrency: options.llmConcurrency,
   });
+  // First-run costs (JIT, the renderer's fonts, connections) would otherwise land in the first step.
+  await timeInvoice(target.apiUrl, options.pages);
   const { steps, knee } = await runRamp({
     label: `saturation ${target.name}`,
     ramp: options,

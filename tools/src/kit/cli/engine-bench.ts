@@ -69,15 +69,16 @@ if (result.saturation) {
       'workflows/s': `${s.workflowsPerSec} (${s.perSecBuckets.min}–${s.perSecBuckets.max})`,
       'activities/s': s.activitiesPerSec,
       'p50 ms': s.latencyMs.p50,
-      [s.latencyMs.p99IsMax ? 'p99 ms (=max)' : 'p99 ms']: s.latencyMs.p99,
+      'p99 ms': `${s.latencyMs.p99}${s.latencyMs.p99IsMax ? '*' : ''}`,
       n: s.latencyMs.n,
       errors: s.errors,
     })),
   );
+  console.log('* 100 samples or fewer: the nearest-rank p99 is the maximum');
   const k = result.saturation.knee;
   console.log(
     k
-      ? `knee: ${k.workflowsPerSec} workflows/s = ${k.activitiesPerSec} activities/s at ${k.clients} clients (p99 ${k.p99} ms < 2 × unloaded ${k.unloadedP99} ms)`
+      ? `knee: ${k.workflowsPerSec} workflows/s = ${k.activitiesPerSec} activities/s at ${k.clients} client(s) (p99 ${k.p99} ms < 2 × unloaded ${k.unloadedP99} ms)`
       : 'knee: no step completed a workflow',
   );
 }

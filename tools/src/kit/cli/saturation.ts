@@ -48,16 +48,17 @@ printTable(
     'invoices/s': `${s.invoicesPerSec} (${s.perSecBuckets.min}–${s.perSecBuckets.max})`,
     'pages/s': s.pagesPerSec,
     'p50 ms': s.latencyMs.p50,
-    [s.latencyMs.p99IsMax ? 'p99 ms (=max)' : 'p99 ms']: s.latencyMs.p99,
+    'p99 ms': `${s.latencyMs.p99}${s.latencyMs.p99IsMax ? '*' : ''}`,
     n: s.latencyMs.n,
     errors: s.errors,
     'LLM max in-flight': s.maxLlmInFlight ?? '',
   })),
 );
+console.log('* 100 samples or fewer: the nearest-rank p99 is the maximum');
 const k = result.knee;
 console.log(
   k
-    ? `knee: ${k.invoicesPerSec} invoices/s = ${k.pagesPerSec} pages/s at ${k.clients} clients (p99 ${k.p99} ms < 2 × unloaded ${k.unloadedP99} ms)`
+    ? `knee: ${k.invoicesPerSec} invoices/s = ${k.pagesPerSec} pages/s at ${k.clients} client(s) (p99 ${k.p99} ms < 2 × unloaded ${k.unloadedP99} ms)`
     : 'knee: no step completed an invoice',
 );
 await writeResult(`saturation-${stack}.json`, { ...provenance(), ...result });
