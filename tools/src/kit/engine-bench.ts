@@ -1,11 +1,10 @@
-import type { StatusBody } from '@invoice/shared/contract/types';
 import {
   SYNTHETIC_INVOICE_NUMBER,
   type SyntheticSpec,
   syntheticSpecPdf,
 } from '@invoice/shared/flow/synthetic';
 import type { Timings } from '@invoice/shared/flow/types';
-import type { Target } from '../bench/e2e';
+import { postAndWait, type Target } from '../bench/e2e';
 import type { StackHandle } from '../launcher/launcher';
 import { type Clock, type Spread, spread } from './closed-loop';
 import { stackCpuMs } from './cpu';
@@ -23,19 +22,12 @@ export const activitiesPerWorkflow = (pages: number) => pages + 2;
 
 /** POSTs one synthetic run with ?wait=true; ok only if the synthetic set answered with N pages. */
 export async function runSynthetic(apiUrl: string, pdf: Uint8Array, spec: SyntheticSpec) {
-  const began = performance.now();
-  const response = await fetch(`${apiUrl}/api/invoices?wait=true`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/pdf' },
-    body: Buffer.from(pdf),
-  });
-  const body = (await response.json()) as StatusBody;
-  const ms = performance.now() - began;
+  const { ms, body, status } = await postAndWait(apiUrl, pdf);
   const ok =
-    response.status === 200 &&
+    status === 200 &&
     body.invoice?.invoiceNumber === SYNTHETIC_INVOICE_NUMBER &&
     body.invoice.pageCount === spec.pages;
-  return { ms, ok, body, status: response.status };
+  return { ms, ok, body, status };
 }
 
 export type RunFigures = {
