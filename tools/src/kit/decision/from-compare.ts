@@ -1,0 +1,168 @@
+/**
+ * Adapter: the compare JSON (docs/results/compare/<stack>.json, as `pnpm compare` writes it
+ * today) plus the hand-written facts, turned into the decision table's input.
+ *
+ * Figures the current JSON does not carry yet (CPU per invoice, engine-only ms per activity,
+ * saturation knee, production behaviours: issues 11 and 16) come in through `extras`, so the
+ * table works today and takes them once the matrix generator has them.
+ */
+
+import type { DecisionCell, DecisionColumn, DecisionInput, DecisionRow, Evidence } from './decision';
+import { factRows } from './decision';
+import { FACT_ROWS, type FactRow } from './facts';
+import { type Interval, pointInterval } from './ranking';
+
+/** The part of one stack's compare JSON this adapter reads. */
+export type CompareStackJson = {
+  stack: string;
+  failed?: string;
+  chaos?: {
+    kills: Array<{
+      process: string;
+      completedCorrectly: boolean;
+      outcome?: string;
+      completedAfterKillMs?: number;
+      duplicateActivityRuns: number;
+    }>;
+    concurrent?: { invoices: number; lost: number; incorrect: number };
+  };
+  state?: Array<{ pages: number; ok: boolean; bytes?: number; events?: number; what?: string }>;
+};
+
+export type MeasuredExtra = { interval: Interval; unit: string; evidence?: Evidence[] };
+export type StackExtras = {
+  cpuMsPerInvoice?: MeasuredExtra;
+  engineMsPerActivity?: MeasuredExtra;
+  saturationKnee?: MeasuredExtra;
+  productionBehaviours?: { value: string; evidence: Evidence[] };
+};
+
+export const DECISION_COLUMNS: DecisionColumn[] = [
+  { stack: 'custom-engine', label: 'custom engine' },
+  { stack: 'temporal', label: 'Temporal' },
+  { stack: 'dapr', label: 'Dapr Workflow‡' },
+  { stack: 'azure-durable-functions', label: 'Durable Functions†', standIn: true },
+];
+
+const json = (stack: string, path: string): Evidence => ({
+  label: `${stack}.json \`${path}\``,
+  href: `results/compare/${stack}.json`,
+});
+const section = (label: string, anchor: string): Evidence => ({ label, href: `#${anchor}` });
+const round = (x: number) => (Math.abs(x) >= 100 ? Math.round(x) : Math.round(x * 10) / 10);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+/** "median (min–max), n" of a small set of readings, each a different process kind. */
+const spread = (xs: number[], unit: string) =>
+  `median ${round(median(xs))}${unit} (${round(Math.min(...xs))}–${round(Math.max(...xs))}) over ${xs.length} kills`;
+
+function survives(r: CompareStackJson): DecisionCell | undefined {
+  const kills = r.chaos?.kills ?? [];
+  if (!kills.length) return undefined;
+  const ok = kills.filter((k) => k.completedCorrectly);
+  const c = r.chaos?.concurrent;
+  const lost = c ? `; ${c.lost} lost and ${c.incorrect} wrong of ${c.invoices} under injected failures` : '';
+  const failedKills = kills.filter((k) => !k.completedCorrectly).map((k) => `${k.process} (${k.outcome ?? 'failed'})`);
+  return {
+    value: `${ok.length === kills.length ? 'yes' : 'no'}: ${ok.length} of ${kills.length} process kinds killed mid fan-out${failedKills.length ? `, not after ${failedKills.join(', ')}` : ''}${lost}`,
+    evidence: [section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'), json(r.stack, 'chaos')],
+  };
+}
+
+function duplicates(r: CompareStackJson): DecisionCell | undefined {
+  const kills = r.chaos?.kills ?? [];
+  if (!kills.length) return undefined;
+  return {
+    value: `${spread(
+      kills.map((k) => k.duplicateActivityRuns),
+      '',
+    )} (extractions run twice)`,
+    evidence: [section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'), json(r.stack, 'chaos.kills')],
+  };
+}
+
+function recovery(r: CompareStackJson): DecisionCell | undefined {
+  const times = (r.chaos?.kills ?? []).flatMap((k) => (k.completedAfterKillMs === undefined ? [] : [k.completedAfterKillMs]));
+  if (!times.length) return undefined;
+  return {
+    value: `kill → invoice done ${spread(times, ' ms')}`,
+    evidence: [section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'), json(r.stack, 'chaos.kills')],
+  };
+}
+
+function stateSize(r: CompareStackJson, pages: number): DecisionCell | undefined {
+  const s = r.state?.find((x) => x.pages === pages && x.ok && x.bytes !== undefined);
+  if (!s || s.bytes === undefined) return undefined;
+  return {
+    value: `${round(s.bytes / 1024)} KiB${s.events !== undefined ? `, ${s.events} ${s.what?.includes('rows') ? 'rows' : s.what?.includes('keys') ? 'keys' : 'events'}` : ''} at N = ${pages}`,
+    // A byte count of one invoice is deterministic, not a noisy timing: a point interval.
+    interval: pointInterval(s.bytes),
+    evidence: [section('durable state', 'durable-state-per-invoice'), json(r.stack, 'state')],
+  };
+}
+
+const extraCell = (stack: string, x: MeasuredExtra | undefined, path: string): DecisionCell | undefined =>
+  x && {
+    value: `${round(x.interval.median)} ${x.unit} [${round(x.interval.lo)}, ${round(x.interval.hi)}], n = ${x.interval.n}`,
+    interval: x.interval,
+    evidence: x.evidence ?? [json(stack, path)],
+  };
+
+/**
+ * The decision table's input from the compare results (any order; reference and failed stacks
+ * are left out) and the extras per stack. `statePages` picks the N of the durable-state row.
+ */
+export function decisionInputFromCompare(
+  results: CompareStackJson[],
+  extras: Partial<Record<string, StackExtras>> = {},
+  facts: FactRow[] = FACT_ROWS,
+  statePages = 50,
+): DecisionInput {
+  const byStack = new Map(results.filter((r) => !r.failed).map((r) => [r.stack, r]));
+  const measured = (
+    question: string,
+    cell: (r: CompareStackJson, x: StackExtras) => DecisionCell | undefined,
+    better?: 'lower' | 'higher',
+  ): DecisionRow => ({
+    question,
+    better,
+    cells: Object.fromEntries(
+      DECISION_COLUMNS.flatMap((c) => {
+        const r = byStack.get(c.stack) ?? { stack: c.stack };
+        const value = cell(r, extras[c.stack] ?? {});
+        return value ? [[c.stack, value]] : [];
+      }),
+    ),
+  });
+  const fact = (question: string) => {
+    const row = factRows(facts).find((f) => f.question.startsWith(question));
+    if (!row) throw new Error(`no fact row "${question}"`);
+    return row;
+  };
+  return {
+    columns: DECISION_COLUMNS,
+    rows: [
+      fact('Language support'),
+      fact('Learning curve'),
+      fact('Setup complexity'),
+      fact('Determinism requirement'),
+      fact('Debugging experience'),
+      fact('Multi-service decoupling'),
+      fact('Fan-out'),
+      measured('Survives a SIGKILL of each process', survives),
+      measured('Duplicates per crash', duplicates),
+      measured('Recovery time', recovery),
+      measured('CPU per invoice', (r, x) => extraCell(r.stack, x.cpuMsPerInvoice, 'cpu'), 'lower'),
+      measured('Engine-only ms per activity', (r, x) => extraCell(r.stack, x.engineMsPerActivity, 'engineOnly'), 'lower'),
+      measured('Saturation knee', (r, x) => extraCell(r.stack, x.saturationKnee, 'saturation'), 'higher'),
+      measured('Durable state per invoice', (r) => stateSize(r, statePages), 'lower'),
+      fact('Versioning in flight'),
+      measured('Production behaviours', (_r, x) => x.productionBehaviours),
+      fact('Cost model'),
+      fact('Best for'),
+    ],
+  };
+}
