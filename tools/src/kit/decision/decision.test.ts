@@ -61,7 +61,11 @@ describe('buildDecisionTable', () => {
         question: 'CPU per invoice',
         better: 'lower',
         cells: {
-          x: { value: '390 ms', interval: iv(380, 390, 400), evidence: [{ label: 'x.json', href: 'results/x.json' }] },
+          x: {
+            value: '390 ms',
+            interval: iv(380, 390, 400),
+            evidence: [{ label: 'x.json', href: 'results/x.json' }],
+          },
           y: { value: '700 ms', interval: iv(650, 700, 760), evidence: [] },
           z: { value: '10 ms', interval: iv(9, 10, 11), evidence: [] },
         },
@@ -74,7 +78,10 @@ describe('buildDecisionTable', () => {
           y: { value: 'b', interval: iv(4, 5, 6), evidence: [] },
         },
       },
-      { question: 'Language | support', cells: { x: { value: 'TS', evidence: [{ label: 'api', href: '../api.ts' }] } } },
+      {
+        question: 'Language | support',
+        cells: { x: { value: 'TS', evidence: [{ label: 'api', href: '../api.ts' }] } },
+      },
     ],
   };
   const md = buildDecisionTable(input);
@@ -106,8 +113,18 @@ describe('decisionInputFromCompare', () => {
       stack: 'temporal',
       chaos: {
         kills: [
-          { process: 'temporal', completedCorrectly: true, completedAfterKillMs: 11366, duplicateActivityRuns: 0 },
-          { process: 'worker-extract', completedCorrectly: true, completedAfterKillMs: 12468, duplicateActivityRuns: 10 },
+          {
+            process: 'temporal',
+            completedCorrectly: true,
+            completedAfterKillMs: 11366,
+            duplicateActivityRuns: 0,
+          },
+          {
+            process: 'worker-extract',
+            completedCorrectly: true,
+            completedAfterKillMs: 12468,
+            duplicateActivityRuns: 10,
+          },
           { process: 'api', completedCorrectly: true, completedAfterKillMs: 1743, duplicateActivityRuns: 0 },
         ],
         concurrent: { invoices: 100, lost: 0, incorrect: 0 },
@@ -139,9 +156,13 @@ describe('decisionInputFromCompare', () => {
     expect(row('Duplicates per crash').cells.temporal?.value).toBe(
       'median 0 (0–10) over 3 kills (extractions run twice)',
     );
-    expect(row('Recovery time').cells.temporal?.value).toBe('kill → invoice done median 11366 ms (1743–12468) over 3 kills');
+    expect(row('Recovery time').cells.temporal?.value).toBe(
+      'kill → invoice done median 11366 ms (1743–12468) over 3 kills',
+    );
     expect(row('Durable state per invoice').cells.temporal?.value).toBe('62 KiB, 170 events at N = 50');
-    expect(row('Durable state per invoice').cells['custom-engine']?.value).toBe('53.1 KiB, 107 rows at N = 50');
+    expect(row('Durable state per invoice').cells['custom-engine']?.value).toBe(
+      '53.1 KiB, 107 rows at N = 50',
+    );
     expect(row('Survives a SIGKILL of each process').cells.dapr).toBeUndefined();
     expect(row('CPU per invoice').cells.temporal?.value).toBe('685 CPU-ms [660, 700], n = 10');
   });
@@ -162,7 +183,8 @@ describe('facts', () => {
       for (const cell of Object.values(row.cells)) {
         expect(cell.evidence.length).toBeGreaterThan(0);
         for (const e of cell.evidence)
-          if (e.href.startsWith('../')) expect(existsSync(join(REPO_ROOT, e.href.slice(3))), e.href).toBe(true);
+          if (e.href.startsWith('../'))
+            expect(existsSync(join(REPO_ROOT, e.href.slice(3))), e.href).toBe(true);
       }
   });
 });

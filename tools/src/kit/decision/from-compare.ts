@@ -65,10 +65,15 @@ function survives(r: CompareStackJson): DecisionCell | undefined {
   const ok = kills.filter((k) => k.completedCorrectly);
   const c = r.chaos?.concurrent;
   const lost = c ? `; ${c.lost} lost and ${c.incorrect} wrong of ${c.invoices} under injected failures` : '';
-  const failedKills = kills.filter((k) => !k.completedCorrectly).map((k) => `${k.process} (${k.outcome ?? 'failed'})`);
+  const failedKills = kills
+    .filter((k) => !k.completedCorrectly)
+    .map((k) => `${k.process} (${k.outcome ?? 'failed'})`);
   return {
     value: `${ok.length === kills.length ? 'yes' : 'no'}: ${ok.length} of ${kills.length} process kinds killed mid fan-out${failedKills.length ? `, not after ${failedKills.join(', ')}` : ''}${lost}`,
-    evidence: [section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'), json(r.stack, 'chaos')],
+    evidence: [
+      section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'),
+      json(r.stack, 'chaos'),
+    ],
   };
 }
 
@@ -80,16 +85,24 @@ function duplicates(r: CompareStackJson): DecisionCell | undefined {
       kills.map((k) => k.duplicateActivityRuns),
       '',
     )} (extractions run twice)`,
-    evidence: [section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'), json(r.stack, 'chaos.kills')],
+    evidence: [
+      section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'),
+      json(r.stack, 'chaos.kills'),
+    ],
   };
 }
 
 function recovery(r: CompareStackJson): DecisionCell | undefined {
-  const times = (r.chaos?.kills ?? []).flatMap((k) => (k.completedAfterKillMs === undefined ? [] : [k.completedAfterKillMs]));
+  const times = (r.chaos?.kills ?? []).flatMap((k) =>
+    k.completedAfterKillMs === undefined ? [] : [k.completedAfterKillMs],
+  );
   if (!times.length) return undefined;
   return {
     value: `kill → invoice done ${spread(times, ' ms')}`,
-    evidence: [section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'), json(r.stack, 'chaos.kills')],
+    evidence: [
+      section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-out-then-restart'),
+      json(r.stack, 'chaos.kills'),
+    ],
   };
 }
 
@@ -156,7 +169,11 @@ export function decisionInputFromCompare(
       measured('Duplicates per crash', duplicates),
       measured('Recovery time', recovery),
       measured('CPU per invoice', (r, x) => extraCell(r.stack, x.cpuMsPerInvoice, 'cpu'), 'lower'),
-      measured('Engine-only ms per activity', (r, x) => extraCell(r.stack, x.engineMsPerActivity, 'engineOnly'), 'lower'),
+      measured(
+        'Engine-only ms per activity',
+        (r, x) => extraCell(r.stack, x.engineMsPerActivity, 'engineOnly'),
+        'lower',
+      ),
       measured('Saturation knee', (r, x) => extraCell(r.stack, x.saturationKnee, 'saturation'), 'higher'),
       measured('Durable state per invoice', (r) => stateSize(r, statePages), 'lower'),
       fact('Versioning in flight'),
