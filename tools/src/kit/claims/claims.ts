@@ -92,7 +92,10 @@ export function measuresFromCompare(
   results: ClaimsCompareJson[],
   extras: Partial<Record<string, ClaimsExtras>> = {},
 ): MeasureLookup {
-  const ok = results.filter((r) => !r.failed);
+  const ORDER = Object.keys(LABEL);
+  const ok = results
+    .filter((r) => !r.failed)
+    .sort((a, b) => ((ORDER.indexOf(a.stack) + 99) % 99) - ((ORDER.indexOf(b.stack) + 99) % 99));
   const engines = ok.filter((r) => r.stack !== 'reference');
   const temporal = ok.find((r) => r.stack === 'temporal');
   const tx = extras.temporal ?? {};
@@ -189,7 +192,7 @@ export function measuresFromCompare(
         const k = r.chaos?.kills ?? [];
         if (!k.length) return undefined;
         const dup = k.reduce((a, x) => a + x.duplicateActivityRuns, 0);
-        return `${dup} duplicate extractions over ${k.length} kills, ${r.chaos?.concurrent?.duplicateActivityRuns ?? '?'} under injected failures`;
+        return `${dup} duplicate extractions over ${k.length} kill${k.length === 1 ? '' : 's'}, ${r.chaos?.concurrent?.duplicateActivityRuns ?? '?'} under injected failures`;
       });
       return rows.length
         ? {
@@ -204,7 +207,7 @@ export function measuresFromCompare(
       return row
         ? {
             figure: `reference, 50 pages: ${row.measuredP50} ms p50, against 25000 ms for the 50 LLM calls one after another (×${Math.round((25000 / row.measuredP50) * 10) / 10})`,
-            conditions: `${MACHINE}; LLM latency 500 ms per page, no concurrency cap; the serial part is the split`,
+            conditions: `${MACHINE}; LLM latency 500 ms per page; the serial part is the split (PDF rendering)`,
           }
         : undefined;
     },

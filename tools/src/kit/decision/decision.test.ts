@@ -148,16 +148,17 @@ describe('decisionInputFromCompare', () => {
 
   it('maps chaos, state and extras onto rows, and leaves failed stacks out', () => {
     expect(row('Survives a SIGKILL of each process').cells.temporal?.value).toBe(
-      'yes: 3 of 3 process kinds killed mid fan-out; 0 lost and 0 wrong of 100 under injected failures',
+      'yes: 3/3 kills; 0 of 100 lost or wrong under failures',
     );
     expect(row('Survives a SIGKILL of each process').cells['custom-engine']?.value).toBe(
-      'no: 0 of 1 process kinds killed mid fan-out, not after worker (lost)',
+      'no: 0/1 kills, not after worker (lost)',
     );
-    expect(row('Duplicates per crash').cells.temporal?.value).toBe(
-      'median 0 (0–10) over 3 kills (extractions run twice)',
+    expect(row('Duplicate extractions per crash').cells.temporal?.value).toBe('0 median (0–10), 3 kills');
+    expect(row('Duplicate extractions per crash').cells['custom-engine']?.value).toBe(
+      '20 median (20–20), 1 kill',
     );
-    expect(row('Recovery time').cells.temporal?.value).toBe(
-      'kill → invoice done median 11366 ms (1743–12468) over 3 kills',
+    expect(row('Recovery: kill → invoice done').cells.temporal?.value).toBe(
+      '11366 ms median (1743–12468), 3 kills',
     );
     expect(row('Durable state per invoice').cells.temporal?.value).toBe('62 KiB, 170 events at N = 50');
     expect(row('Durable state per invoice').cells['custom-engine']?.value).toBe(
