@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../launcher/registry';
+import { costSection } from '../cost/units';
 import { buildDecisionTable, type DecisionInput } from './decision';
 import { FACT_ROWS } from './facts';
 import { type CompareStackJson, decisionInputFromCompare } from './from-compare';
@@ -187,5 +188,40 @@ describe('facts', () => {
           if (e.href.startsWith('../'))
             expect(existsSync(join(REPO_ROOT, e.href.slice(3))), e.href).toBe(true);
       }
+  });
+});
+
+describe('section links', () => {
+  it('every #anchor the decision table uses is a heading of the matrix', () => {
+    const slug = (h: string) =>
+      h
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} -]/gu, '')
+        .replace(/ /g, '-');
+    const sources = [
+      readFileSync(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8'),
+      readFileSync(join(REPO_ROOT, 'tools/src/kit/matrix.ts'), 'utf8'),
+      costSection([]),
+    ].join('\n');
+    const headings = new Set([...sources.matchAll(/## ([^'`\n]+)/g)].map((m) => slug(m[1]!.trim())));
+    const input = decisionInputFromCompare(
+      [
+        {
+          stack: 'temporal',
+          chaos: {
+            kills: [
+              { process: 'api', completedCorrectly: true, completedAfterKillMs: 1, duplicateActivityRuns: 0 },
+            ],
+          },
+          state: [{ pages: 50, ok: true, bytes: 1 }],
+        },
+      ],
+      {},
+    );
+    const anchors = input.rows.flatMap((r) =>
+      Object.values(r.cells).flatMap((c) => (c?.evidence ?? []).filter((e) => e.href.startsWith('#'))),
+    );
+    expect(anchors.length).toBeGreaterThan(10);
+    for (const a of anchors) expect(headings, a.href).toContain(a.href.slice(1));
   });
 });
