@@ -4,9 +4,13 @@
  * dependency of this package only). The Actions are counted from these events by
  * tools/src/kit/cost/counts.ts `temporalActions`.
  */
+import type { TemporalEvent } from '@invoice/tools/kit/cost/counts';
 import { Client, Connection } from '@temporalio/client';
 
-export async function workflowHistory(address: string, workflowId: string) {
+export async function workflowHistory(
+  address: string,
+  workflowId: string,
+): Promise<{ events: TemporalEvent[]; historyBytes: number }> {
   const connection = await Connection.connect({ address });
   try {
     const handle = new Client({ connection }).workflow.getHandle(workflowId);
