@@ -21,7 +21,7 @@ export type CompareStackJson = {
       process: string;
       completedCorrectly: boolean;
       outcome?: string;
-      completedAfterKillMs?: number;
+      completedAfterKillMs?: number | null;
       duplicateActivityRuns: number;
     }>;
     concurrent?: { invoices: number; lost: number; incorrect: number };
@@ -89,7 +89,7 @@ function duplicates(r: CompareStackJson): DecisionCell | undefined {
 
 function recovery(r: CompareStackJson): DecisionCell | undefined {
   const times = (r.chaos?.kills ?? []).flatMap((k) =>
-    k.completedAfterKillMs === undefined ? [] : [k.completedAfterKillMs],
+    k.completedAfterKillMs == null ? [] : [k.completedAfterKillMs],
   );
   if (!times.length) return undefined;
   return { value: spread(times, ' ms'), evidence: [RECOVERY] };
