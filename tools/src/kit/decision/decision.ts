@@ -65,7 +65,7 @@ export function buildDecisionTable(input: DecisionInput, rank: RankFn = rankByIn
   const lines = [
     '## Decision table',
     '',
-    'One cell per stack and question, each with its evidence: a measured table below, a test, code, or a cited source. Measured rows are ranked only where the 95 % intervals do not overlap; otherwise they say "tie within noise". Durable Functions† runs on our replay test host, a stand-in, so it is never ranked.',
+    'One cell per stack and question, each with its evidence: a measured table below, a test, code, or a cited source. Measured rows are ranked only where the 95 % intervals do not overlap; otherwise they say "tie within noise". A count (durable state of one invoice) is exact and ranks on its value. Durable Functions† runs on our replay test host, a stand-in, so it is never ranked.',
     '',
     `| ${header.join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
