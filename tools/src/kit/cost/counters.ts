@@ -34,7 +34,11 @@ export function sqliteTarget(
   const dapr = join(handle.runDir, 'dapr-data', 'workflow-state.db');
   // With --set state=redis there is no state.sqlite to count.
   if (handle.stack === 'dapr' && existsSync(dapr))
-    return { path: dapr, tables: ['state'], store: "Dapr's state.sqlite" };
+    return {
+      path: dapr,
+      tables: ['state'],
+      store: "Dapr's state.sqlite (the scheduler's reminder writes to its etcd are not counted)",
+    };
   return undefined;
 }
 
