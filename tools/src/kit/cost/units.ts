@@ -68,7 +68,7 @@ export function unitsPer1000(c: InvoiceCounts): UnitLine[] {
     line(
       'functions.execution',
       d.orchestratorReplays + d.activityExecutions + 1,
-      `per invoice: ${d.orchestratorReplays} orchestrator replays (one per episode; completions that arrive together share one), ${d.activityExecutions} activity executions, 1 HTTP start (status polls add one each); counted on the test host, a stand-in`,
+      `per invoice: ${d.orchestratorReplays} orchestrator replays (one per episode; completions that arrive together share one), ${d.activityExecutions} activity executions, 1 HTTP start (status polls add one each); counted on the test host, a stand-in; Azure Storage transactions are not countable there (it uses no queues or tables)`,
     );
   }
   if (c.stateStore)
