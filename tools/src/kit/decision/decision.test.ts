@@ -131,6 +131,8 @@ describe('decisionInputFromCompare', () => {
         concurrent: { invoices: 100, lost: 0, incorrect: 0 },
       },
       state: [{ pages: 50, ok: true, bytes: 63513, events: 170, what: 'workflow history (server-reported)' }],
+      resources: { idle: { processes: 5 } },
+      loc: { orchestrationLines: 43 },
     },
     {
       stack: 'custom-engine',
@@ -167,6 +169,11 @@ describe('decisionInputFromCompare', () => {
     );
     expect(row('Survives a SIGKILL of each process').cells.dapr).toBeUndefined();
     expect(row('CPU per invoice').cells.temporal?.value).toBe('685 CPU-ms [660, 700], n = 10');
+    expect(row('Setup complexity (here, no Docker)').cells.temporal?.value).toMatch(/; 5 processes at idle$/);
+    expect(row('Learning curve (what you must learn)').cells.temporal?.value).toMatch(
+      /; orchestration file 43 lines$/,
+    );
+    expect(row('Learning curve (what you must learn)').cells['custom-engine']?.value).not.toContain('lines');
   });
 
   it('renders one row per question, fact rows included, with the CPU row ranked', () => {

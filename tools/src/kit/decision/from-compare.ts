@@ -27,6 +27,8 @@ export type CompareStackJson = {
     concurrent?: { invoices: number; lost: number; incorrect: number };
   };
   state?: Array<{ pages: number; ok: boolean; bytes?: number; events?: number; what?: string }>;
+  resources?: { idle: { processes: number } };
+  loc?: { orchestrationLines: number };
 };
 
 export type MeasuredExtra = { interval: Interval; unit: string; evidence?: Evidence[] };
@@ -140,17 +142,31 @@ export function decisionInputFromCompare(
       }),
     ),
   });
-  const fact = (question: string) => {
+  const fact = (question: string, measuredSuffix?: (r: CompareStackJson) => string | undefined) => {
     const row = factRows(facts).find((f) => f.question.startsWith(question));
     if (!row) throw new Error(`no fact row "${question}"`);
-    return row;
+    if (!measuredSuffix) return row;
+    // The hand-written value plus what this run measured of it (and where that is shown).
+    const cells: DecisionRow['cells'] = {};
+    for (const [stack, cell] of Object.entries(row.cells)) {
+      const r = byStack.get(stack);
+      const suffix = r && measuredSuffix(r);
+      cells[stack] =
+        cell && suffix
+          ? {
+              value: `${cell.value}; ${suffix}`,
+              evidence: [...cell.evidence, section('footprint', 'code-and-footprint')],
+            }
+          : cell;
+    }
+    return { ...row, cells };
   };
   return {
     columns: DECISION_COLUMNS,
     rows: [
       fact('Language support'),
-      fact('Learning curve'),
-      fact('Setup complexity'),
+      fact('Learning curve', (r) => r.loc && `orchestration file ${r.loc.orchestrationLines} lines`),
+      fact('Setup complexity', (r) => r.resources && `${r.resources.idle.processes} processes at idle`),
       fact('Determinism requirement'),
       fact('Debugging experience'),
       fact('Multi-service decoupling'),
