@@ -7,7 +7,9 @@ import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { runTinySynthetic } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTIVITY, ORCHESTRATOR } from '../src/names';
 import { EventType } from '../test-host/sdk';
 import { committed, countEvents, postSample, readHistory } from './helpers';
 
@@ -19,7 +21,8 @@ import { committed, countEvents, postSample, readHistory } from './helpers';
 let stack: StackHandle;
 let blobs: BlobStore;
 beforeAll(async () => {
-  stack = await upStack('azure-durable-functions');
+  // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
+  stack = await upStack('azure-durable-functions', { settings: { ACTIVITY_MODE: 'synthetic' } });
   blobs = blobStoreFromEnv(stack.env);
 });
 afterAll(() => stack?.down());
@@ -156,5 +159,17 @@ describe('callActivityWithRetry on the test host', () => {
       status: string;
     };
     expect(state.status).toBe('failed');
+  });
+});
+
+describe('engine-only mode on the test host', () => {
+  it('runs the synthetic activity set (ACTIVITY_MODE=synthetic) through the same orchestrator', async () => {
+    const body = await runTinySynthetic(stack.apiUrl, stack.llmUrl, blobs, 7);
+    const lines = await readHistory(stack, body.id);
+    const started = committed(lines).find((l) => l.event.EventType === EventType.ExecutionStarted)!.event;
+    expect(started.Name).toBe(ORCHESTRATOR);
+    expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.split)).toBe(1);
+    expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.extract)).toBe(7);
+    expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.aggregate)).toBe(1);
   });
 });
