@@ -224,6 +224,15 @@ export class Worker {
     const handler = this.handlers[action];
     const policy = step.retryPolicy ?? DEFAULT_RETRY_POLICY;
     if (!handler) return { kind: 'failed', error: `no handler registered for action '${action}'` };
+    // Attempts past the policy come only from expired leases (a failed attempt is retried only
+    // while attempts remain): the step's workers died every time, the mark of a poison pill.
+    // Fail it instead of running it again, so it never crash-loops.
+    if (claim.attempt > policy.maxAttempts) {
+      return {
+        kind: 'failed',
+        error: `worker_lost: ${action} lost its worker (lease expired) on each of its ${policy.maxAttempts} attempts`,
+      };
+    }
 
     const ctx: StepContext = {
       executionId: claim.executionId,

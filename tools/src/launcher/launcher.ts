@@ -46,6 +46,8 @@ export type StackHandle = {
   env: Record<string, string>;
   processes: ProcessSpec[];
   pid(name: string): number | undefined;
+  /** whether the process is running now (a supervisor restarts it when it is not) */
+  alive(name: string): boolean;
   logPath(name: string): string;
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   restart(name: string): Promise<void>;
@@ -226,6 +228,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     env: topology.sharedEnv ?? {},
     processes: topology.processes,
     pid: (name) => state.pids[name],
+    alive: (name) => isAlive(spec(name).name),
     logPath,
     async kill(name, signal = 'SIGKILL') {
       spec(name);
