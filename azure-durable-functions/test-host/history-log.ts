@@ -34,6 +34,26 @@ export class HistoryLog {
     await appendFile(this.path(instanceId), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   }
 
+  /**
+   * Dispatch counts live beside the history, one line per dispatch of a task, written before the
+   * activity runs: after a crash they say how many workers a task has already taken down.
+   */
+  async recordDispatch(instanceId: string, taskId: number): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await appendFile(`${this.path(instanceId).slice(0, -'.jsonl'.length)}.dispatches`, `${taskId}\n`);
+  }
+
+  async dispatchCounts(instanceId: string): Promise<Map<number, number>> {
+    const file = `${this.path(instanceId).slice(0, -'.jsonl'.length)}.dispatches`;
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const counts = new Map<number, number>();
+    for (const line of text.split('\n')) {
+      const id = Number(line);
+      if (line !== '' && Number.isInteger(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   async instanceIds(): Promise<string[]> {
     const files = await readdir(this.dir).catch(() => [] as string[]);
     return files.filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length));

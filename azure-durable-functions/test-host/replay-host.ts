@@ -56,6 +56,8 @@ export type ReplayHostOptions = {
   historyDir: string;
   /** host.json extensions.durableTask.maxConcurrentActivityFunctions */
   maxConcurrentActivities: number;
+  /** dispatches of one task that may each end in a host crash before resume() fails it (3) */
+  maxDispatches?: number;
   log?: (line: string) => void;
 };
 
@@ -126,10 +128,13 @@ export class ReplayHost {
   private stopped = false;
   /** Activities re-dispatched after a restart because no result had been recorded. */
   redispatchedAfterRestart = 0;
+  /** Dispatches of one task without a result after which resume() fails it (DF_MAX_DISPATCHES). */
+  private readonly maxDispatches: number;
 
   constructor(private readonly options: ReplayHostOptions) {
     this.store = new HistoryLog(options.historyDir);
     this.activitySlots = new Semaphore(options.maxConcurrentActivities);
+    this.maxDispatches = options.maxDispatches ?? 3;
   }
 
   private fn(name: string, trigger: string): RegisteredFunction {
@@ -212,6 +217,7 @@ export class ReplayHost {
       const consumed = new Set(committed.map((l) => messageKey(l.event)));
       instance.inbox = dedupeMessages(messages.filter((m) => !consumed.has(messageKey(m))));
       const arrived = new Set(instance.inbox.map(messageKey));
+      const dispatched = await this.store.dispatchCounts(id);
       for (const line of committed) {
         const e = line.event;
         if (
@@ -219,6 +225,14 @@ export class ReplayHost {
           !consumed.has(`task:${e.EventId}`) &&
           !arrived.has(`task:${e.EventId}`)
         ) {
+          const times = dispatched.get(e.EventId) ?? 0;
+          if (times >= this.maxDispatches) {
+            // Every dispatch took the host down with it (a poison pill): fail the task instead
+            // of running it again, so a restarted host does not crash-loop on it.
+            const reason = `worker_lost: activity '${e.Name}' was dispatched ${times} times and the host died each time`;
+            void this.deliver(instance, events.taskFailed(new Date(), e.EventId, reason, reason));
+            continue;
+          }
           this.redispatchedAfterRestart++;
           this.dispatchActivity(instance, e.EventId, e.Name!, e.Input);
         }
@@ -412,6 +426,7 @@ export class ReplayHost {
       let message: HistoryEvent;
       try {
         if (this.stopped) return;
+        await this.store.recordDispatch(instance.id, taskId);
         const activity = this.fn(name, 'activityTrigger');
         const context = new InvocationContext({
           functionName: name,

@@ -4,8 +4,10 @@ import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pagesWithDurableResult, pollUntilDone, postSample, readHistory } from './helpers';
+import { EventType } from '../test-host/sdk';
+import { countEvents, pagesWithDurableResult, pollUntilDone, postSample, readHistory } from './helpers';
 
 /**
  * SIGKILL the process that stands in for the Functions host in the middle of a 50-page fan-out,
@@ -13,6 +15,8 @@ import { pagesWithDurableResult, pollUntilDone, postSample, readHistory } from '
  */
 let stack: StackHandle;
 beforeAll(async () => {
+  // TEST ONLY: lets an upload's marker make split kill its process (shared/src/flow/test-faults.ts).
+  process.env.SPLIT_TEST_FAULTS = '1';
   stack = await upStack('azure-durable-functions');
 });
 afterAll(() => stack?.down());
@@ -60,5 +64,23 @@ describe('crash of the functions host mid fan-out', () => {
       `[crash] durable results at kill: ${atKill.size}/50; re-dispatched after restart: ${redispatched}; ` +
         `duplicate LLM extractions: ${metrics.duplicateSuccesses}; total LLM calls: ${metrics.totalCalls}`,
     );
+  });
+
+  it('a split that kills the host every time fails the run after 3 dispatches; the other invoice completes', {
+    timeout: 240_000,
+  }, async () => {
+    const target = { handle: stack, apiUrl: stack.apiUrl, llmUrl: stack.llmUrl };
+    await expectPoisonPillFails(target, {
+      worker: 'functions-host',
+      attempts: 3,
+      code: /worker_lost/,
+      timeoutMs: 180_000,
+    });
+  });
+
+  it('a split over the work budget fails the run at once, dispatched once', async () => {
+    const id = await expectOverBudgetNotRetried(stack.apiUrl);
+    const history = await readHistory(stack, id);
+    expect(countEvents(history, EventType.TaskScheduled, 'splitPdf')).toBe(1);
   });
 });
