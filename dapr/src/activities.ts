@@ -42,7 +42,10 @@ export async function invokeService<I, O>(name: ActivityName, input: I): Promise
   try {
     body = JSON.parse(text) as ServiceError;
   } catch {}
-  const error = `${name} answered ${response.status}: ${body.error?.message ?? text.slice(0, 300)}`;
+  // daprd's own error, not the service's: the service could not be reached, or died mid-call
+  // (a crash, a poison pill). Said with a code so a run that ends on it says why.
+  const lost = /ERR_DIRECT_INVOKE/.test(text) ? 'worker_lost: ' : '';
+  const error = `${lost}${name} answered ${response.status}: ${body.error?.message ?? text.slice(0, 300)}`;
   // The LLM's own verdict when there is one (a 400 is not worth retrying); otherwise the
   // failure is the service's or the transport's, which the policy retries up to its limit.
   if (body.retryable === false) return { ok: false, retryable: false, error };

@@ -6,6 +6,7 @@
  * through workflow history (claim-check); page data stays in blob storage.
  */
 
+import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { LLM_RETRY_POLICY as P } from '@invoice/shared/llm/retry-policy';
 import {
@@ -42,14 +43,14 @@ const on = (taskQueue: string, startToCloseTimeout: number, heartbeatTimeout = 1
   retry,
 });
 
-/**
- * Split touches only the blob store, so a few attempts cover a hiccup; more would only repeat a
- * poison pill (an upload whose split kills its worker: each attempt costs a heartbeat timeout).
- */
-export const SPLIT_MAX_ATTEMPTS = 3;
 const { split } = proxyActivities<TemporalActivities>({
   ...on(TASK_QUEUES.split, 10 * 60_000, 15_000),
-  retry: { ...retry, maximumAttempts: SPLIT_MAX_ATTEMPTS },
+  retry: {
+    maximumAttempts: SPLIT_RETRY_POLICY.maxAttempts,
+    initialInterval: SPLIT_RETRY_POLICY.initialDelayMs,
+    backoffCoefficient: SPLIT_RETRY_POLICY.backoffMultiplier,
+    maximumInterval: SPLIT_RETRY_POLICY.maxDelayMs,
+  },
 });
 // One LLM call per attempt: the client's own attempt timeout fires first; this is the backstop.
 const { extract } = proxyActivities<TemporalActivities>(on(TASK_QUEUES.extract, P.attemptTimeoutMs + 5_000));
@@ -71,7 +72,7 @@ export async function invoiceWorkflow(input: WorkflowInput): Promise<WorkflowOut
 function workerLost(error: unknown): unknown {
   if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure)) return error;
   return ApplicationFailure.nonRetryable(
-    `worker_lost: split lost its worker on each of its ${SPLIT_MAX_ATTEMPTS} attempts (${error.cause.message})`,
+    `worker_lost: split lost its worker on each of its ${SPLIT_RETRY_POLICY.maxAttempts} attempts (${error.cause.message})`,
     'WorkerLost',
   );
 }

@@ -227,8 +227,10 @@ export async function expectPoisonPillFails(
   } finally {
     restarts = await supervisor.stop();
   }
-  // Each attempt killed the worker once; none ran after the engine gave up.
-  expect(restarts).toBe(options.attempts);
+  // At most one death per attempt (an attempt that finds the worker still restarting fails
+  // without one), and none after the engine gave up.
+  expect(restarts).toBeGreaterThanOrEqual(1);
+  expect(restarts).toBeLessThanOrEqual(options.attempts);
   expect(stack.handle.alive(options.worker)).toBe(true);
   expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
   return restarts;
