@@ -55,6 +55,17 @@ export type StackHandle = {
 };
 
 const RUN_ROOT = join(REPO_ROOT, '.run');
+
+/**
+ * With INVOICE_TRACE_CONNECT_DIR set (the no-outbound test), every process runs under
+ * `strace -f -e trace=connect`, appending to <dir>/<process>.trace, so each connect(2) of the
+ * process or any of its children and threads is on record under the process's name.
+ */
+function traced(p: ProcessSpec, dir: string | undefined): [string, string[]] {
+  if (!dir) return [p.command, p.args ?? []];
+  const out = join(dir, `${p.name}.trace`);
+  return ['strace', ['-f', '-qq', '-A', '-e', 'trace=connect', '-o', out, p.command, ...(p.args ?? [])]];
+}
 const groupAlive = (pid: number) => {
   try {
     process.kill(-pid, 0);
@@ -170,7 +181,8 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   async function start(p: ProcessSpec) {
     const logOffset = existsSync(logPath(p.name)) ? statSync(logPath(p.name)).size : 0;
     const fd = openSync(logPath(p.name), 'a');
-    const child = spawn(p.command, p.args ?? [], {
+    const [command, args] = traced(p, process.env.INVOICE_TRACE_CONNECT_DIR);
+    const child = spawn(command, args, {
       cwd: p.cwd ?? REPO_ROOT,
       env: { ...process.env, ...topology.sharedEnv, ...p.env },
       detached: true,

@@ -25,6 +25,10 @@ export async function azuriteProcess(
         '--silent',
         '--skipApiVersionCheck',
         '--loose',
+        // Azurite sends telemetry to Application Insights unless told not to
+        // (dist/src/blob/main.js: AzuriteTelemetryClient.init(location, !env.disableTelemetry(), env)).
+        // azuriteTelemetry=on exists only for the test that shows the no-outbound check catches it.
+        ...(ctx.settings.azuriteTelemetry === 'on' ? [] : ['--disableTelemetry']),
       ],
       ready: { tcp: port },
     },
