@@ -28,7 +28,7 @@ const topology: TopologyFactory = async (ctx) => {
     description:
       'Functions app (v4 model, durable-functions v3) on the SDK-replay test host, blobs on Azurite',
     processes: [
-      azurite.process,
+      ...azurite.processes,
       { ...llm.process, dependsOn: ['azurite'] },
       {
         name: 'functions-host',

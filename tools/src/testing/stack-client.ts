@@ -227,6 +227,7 @@ export async function expectPoisonPillFails(
   } finally {
     restarts = await supervisor.stop();
   }
+  console.log(`[poison pill] ${options.worker} died ${restarts} time(s) before the engine gave up`);
   // At most one death per attempt (an attempt that finds the worker still restarting fails
   // without one), and none after the engine gave up.
   expect(restarts).toBeGreaterThanOrEqual(1);
