@@ -7,6 +7,7 @@ import { type LlmClient, llmClientFromEnv } from '../llm/client';
 import { checkStreamBudget, type WorkBudget, WorkBudgetError, workBudgetFromEnv } from '../pdf/budget';
 import { renderPage } from '../pdf/render';
 import { splitPdf } from '../pdf/split';
+import { withSyntheticSet } from './synthetic';
 import { testFaultOf } from './test-faults';
 import { computeTimings } from './timings';
 import type {
@@ -128,15 +129,24 @@ export function createActivities({
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** The activities wired from environment variables, as every worker process builds them. */
+/**
+ * The activities wired from environment variables, as every worker process builds them.
+ * ACTIVITY_MODE=synthetic puts the synthetic set (flow/synthetic.ts) in front of them for
+ * uploads that ask for it: the engine-only benchmark; unset or `real`, the activities as they are.
+ */
 export function activitiesFromEnv(
   options: { retries: 'in-process' | 'engine' },
   env = process.env,
 ): Activities {
-  return createActivities({
-    blobs: blobStoreFromEnv(env),
+  const blobs = blobStoreFromEnv(env);
+  const real = createActivities({
+    blobs,
     llm: llmClientFromEnv(options.retries, env),
     budget: workBudgetFromEnv(env),
     testFaults: env.SPLIT_TEST_FAULTS === '1',
   });
+  const mode = env.ACTIVITY_MODE || 'real';
+  if (mode === 'real') return real;
+  if (mode === 'synthetic') return withSyntheticSet(real, blobs);
+  throw new Error(`ACTIVITY_MODE must be real or synthetic, not "${mode}"`);
 }
