@@ -31,7 +31,7 @@ const topology: TopologyFactory = async (ctx) => {
     description:
       'Functions app (v4 model, durable-functions v3) behind its own HTTP starter on the SDK-replay test host (a stand-in: the Functions host, queues and tables are not in the loop), blobs on Azurite',
     processes: [
-      azurite.process,
+      ...azurite.processes,
       { ...llm.process, dependsOn: ['azurite'] },
       {
         name: 'functions-host',

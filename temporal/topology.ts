@@ -61,6 +61,11 @@ const topology: TopologyFactory = async (ctx) => {
       join(dataDir, 'temporal.db'),
       '--log-level',
       ctx.settings.temporalLogLevel ?? 'warn',
+      // The server checks version-info.temporal.io periodically unless told not to
+      // (go.temporal.io/server v1.29 common/dynamicconfig/constants.go EnableServerVersionCheck,
+      // common/versioninfo/caller.go); the no-outbound test caught its DNS lookups.
+      '--dynamic-config-value',
+      'frontend.enableServerVersionCheck=false',
       ...(headless ? ['--headless'] : ['--ui-port', String(ui)]),
     ],
     // The HTTP API answers only once the frontend and the default namespace are up.

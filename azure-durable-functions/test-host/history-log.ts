@@ -54,6 +54,23 @@ export class HistoryLog {
     await appendFile(this.path(instanceId), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   }
 
+  /**
+   * Dispatch counts live beside the history, one line per run of a work item (its message id),
+   * written before the activity runs: after a crash they say how many hosts it has taken down.
+   */
+  async recordDispatch(instanceId: string, mid: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await appendFile(`${this.path(instanceId).slice(0, -'.jsonl'.length)}.dispatches`, `${mid}\n`);
+  }
+
+  async dispatchCounts(instanceId: string): Promise<Map<string, number>> {
+    const file = `${this.path(instanceId).slice(0, -'.jsonl'.length)}.dispatches`;
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const counts = new Map<string, number>();
+    for (const mid of text.split('\n')) if (mid !== '') counts.set(mid, (counts.get(mid) ?? 0) + 1);
+    return counts;
+  }
+
   async instanceIds(): Promise<string[]> {
     const files = await readdir(this.dir).catch(() => [] as string[]);
     return files.filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length));

@@ -82,6 +82,8 @@ export type ReplayHostOptions = {
   maxConcurrentActivities: number;
   /** queue visibility timeouts, partition leases, functionTimeout (default: the real defaults) */
   provider?: Partial<ProviderSettings>;
+  /** dispatches of one work item that may each end in a host crash before resume() fails it (3) */
+  maxDispatches?: number;
   log?: (line: string) => void;
 };
 
@@ -194,12 +196,15 @@ export class ReplayHost {
   private stopped = false;
   /** Activity runs dispatched again after a restart because their work item was never deleted. */
   redispatchedAfterRestart = 0;
+  /** Dispatches of one work item without a result after which resume() fails it. */
+  private readonly maxDispatches: number;
 
   constructor(private readonly options: ReplayHostOptions) {
     this.store = new HistoryLog(options.historyDir);
     this.activitySlots = new Semaphore(options.maxConcurrentActivities);
     this.provider = { ...DEFAULT_PROVIDER, ...options.provider };
     this.leases = new PartitionLeases(options.historyDir, this.provider.partitionCount, this.provider);
+    this.maxDispatches = options.maxDispatches ?? 3;
   }
 
   private fn(name: string, trigger: string): RegisteredFunction {
@@ -296,7 +301,19 @@ export class ReplayHost {
         if (!consumed.has(messageKey(m.line.event)))
           this.receive(instance, m.line, new Date(m.visibleAt), true);
       }
+      const dispatched = await this.store.dispatchCounts(id);
       for (const w of workitems) {
+        const times = dispatched.get(w.line.mid) ?? 0;
+        if (times >= this.maxDispatches) {
+          // Every dispatch took the host down with it (a poison pill): fail the task instead of
+          // running it again, so a restarted host does not crash-loop on it.
+          void this.failWorkItem(
+            instance,
+            w.line,
+            `worker_lost: activity '${w.line.name}' was dispatched ${times} times and the host died each time`,
+          );
+          continue;
+        }
         this.redispatchedAfterRestart++;
         this.dispatchActivity(instance, w.line, new Date(w.visibleAt), true);
       }
@@ -592,6 +609,18 @@ export class ReplayHost {
    * functionTimeout, enqueues the response into the instance's control queue, and only then
    * deletes the work item.
    */
+  /** Answers a work item with a TaskFailed without running it, and deletes the work item. */
+  private async failWorkItem(instance: Instance, item: WorkItemLine, reason: string): Promise<void> {
+    const response: MessageLine = {
+      kind: 'message',
+      mid: randomUUID(),
+      event: events.taskFailed(new Date(), item.taskId, reason, reason),
+    };
+    await this.store.append(instance.id, [response]);
+    await this.store.append(instance.id, [{ kind: 'deleted', mids: [item.mid] }]);
+    this.receive(instance, response, new Date(), false);
+  }
+
   private dispatchActivity(
     instance: Instance,
     item: WorkItemLine,
@@ -618,6 +647,7 @@ export class ReplayHost {
             },
           ]);
         await dequeued();
+        await this.store.recordDispatch(instance.id, item.mid);
         const renew = setInterval(() => {
           if (Date.now() < lockedUntil - RENEW_BEFORE_MS) return;
           lockedUntil = Date.now() + this.provider.workItemQueueVisibilityTimeoutMs;

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLine } from '../test-host/history-log';
 import { partitionOf } from '../test-host/host-settings';
@@ -11,6 +13,7 @@ import { type Lease, readJournal, readLease } from '../test-host/leases';
 import { EventType } from '../test-host/sdk';
 import {
   committed,
+  countEvents,
   pagesWithDurableResult,
   pollUntilDone,
   postSample,
@@ -39,6 +42,8 @@ const SHORT = {
 let stack: StackHandle;
 let partitionCount: number;
 beforeAll(async () => {
+  // TEST ONLY: lets an upload's marker make split kill its process (shared/src/flow/test-faults.ts).
+  process.env.SPLIT_TEST_FAULTS = '1';
   const hostJson = await writeHostJson(SHORT);
   partitionCount = hostJson.settings.partitionCount;
   stack = await upStack('azure-durable-functions', { settings: { DF_HOST_JSON: hostJson.path } });
@@ -163,5 +168,42 @@ describe('crash of the functions host mid fan-out (shortened, stated timeouts)',
         `re-acquired ${Date.parse(acquired.at) - killedAt} ms after it; kill to completion ${recoveredAt - killedAt} ms; ` +
         `duplicate LLM extractions: ${metrics.duplicateSuccesses}; total LLM calls: ${metrics.totalCalls}`,
     );
+  });
+
+  it('SIGKILL of Azurite mid fan-out, then a restart: every acknowledged blob is there and the invoice is golden', {
+    timeout: 180_000,
+  }, async () => {
+    await mockLlm.neutral(stack.llmUrl);
+    await mockLlm.configure(stack.llmUrl, { concurrency: 5, latency: { kind: 'fixed', ms: 150 } });
+    const { body } = await postSample(stack, fifty, false);
+    for (;;) {
+      if (pagesWithDurableResult(await readHistory(stack, body.id).catch(() => [])).size >= 10) break;
+      await sleep(20);
+    }
+    // Page blobs, extractions and the source PDF were all acknowledged before this kill; with
+    // Azurite's in-memory metadata (saved every 5 s) some would now be gone.
+    await stack.kill('azurite', 'SIGKILL');
+    await stack.restart('azurite');
+    const done = await pollUntilDone(stack, body.id);
+    expect(done.status, done.error).toBe('completed');
+    expect(serializeInvoice(done.invoice!)).toBe(await readFile(fifty.goldenPath, 'utf8'));
+  });
+
+  it('a split that kills the host every time fails the run after 3 dispatches; the other invoice completes', {
+    timeout: 240_000,
+  }, async () => {
+    const target = { handle: stack, apiUrl: stack.apiUrl, llmUrl: stack.llmUrl };
+    await expectPoisonPillFails(target, {
+      worker: 'functions-host',
+      attempts: 3,
+      code: /worker_lost/,
+      timeoutMs: 180_000,
+    });
+  });
+
+  it('a split over the work budget fails the run at once, dispatched once', async () => {
+    const id = await expectOverBudgetNotRetried(stack.apiUrl);
+    const history = await readHistory(stack, id);
+    expect(countEvents(history, EventType.TaskScheduled, 'splitPdf')).toBe(1);
   });
 });

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EngineStack,
   expectGolden,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
   sample,
   startEngineStack,
   submit,
@@ -20,6 +22,8 @@ const LEASE_MS = 3_000;
 
 let stack: EngineStack;
 beforeAll(async () => {
+  // TEST ONLY: lets an upload's marker make split kill its worker (shared/src/flow/test-faults.ts).
+  process.env.SPLIT_TEST_FAULTS = '1';
   stack = await startEngineStack({ CE_LEASE_MS: String(LEASE_MS) });
 });
 afterAll(() => stack?.close());
@@ -60,5 +64,22 @@ describe('custom-engine crash recovery (SQLite)', () => {
       expect(next?.outcome, e.stepKey).toBe('success');
       expect(next?.workerId).not.toBe(e.workerId);
     }
+  });
+
+  it('a split that kills its worker every time fails the run after 3 attempts; the other invoice completes', {
+    timeout: 180_000,
+  }, async () => {
+    await expectPoisonPillFails(stack, {
+      worker: 'worker',
+      attempts: 3,
+      code: /worker_lost/,
+      timeoutMs: 120_000,
+    });
+  });
+
+  it('a split over the work budget fails the run at once, on its first attempt', async () => {
+    const id = await expectOverBudgetNotRetried(stack.apiUrl);
+    const split = (await stack.store.attempts(id)).filter((a) => a.stepKey.startsWith('split'));
+    expect(split.map((a) => a.outcome)).toEqual(['failed']);
   });
 });

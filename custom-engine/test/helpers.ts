@@ -12,6 +12,8 @@ export type EngineStack = Awaited<ReturnType<typeof startEngineStack>>;
 
 export {
   expectGolden,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
   runToEnd,
   sample,
   submit,

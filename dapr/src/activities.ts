@@ -6,6 +6,8 @@ import type { Attempt } from './retry';
 /** Error body of an activity service (activity-service.ts): the contract's shape plus the LLM's verdict. */
 type ServiceError = {
   error?: { code: string; message: string };
+  /** false: the service says another attempt would fail the same way (a work budget failure) */
+  retryable?: boolean;
   llm?: { retryable: boolean; retryAfterMs?: number };
 };
 
@@ -40,9 +42,13 @@ export async function invokeService<I, O>(name: ActivityName, input: I): Promise
   try {
     body = JSON.parse(text) as ServiceError;
   } catch {}
-  const error = `${name} answered ${response.status}: ${body.error?.message ?? text.slice(0, 300)}`;
+  // daprd's own error, not the service's: the service could not be reached, or died mid-call
+  // (a crash, a poison pill). Said with a code so a run that ends on it says why.
+  const lost = /ERR_DIRECT_INVOKE/.test(text) ? 'worker_lost: ' : '';
+  const error = `${lost}${name} answered ${response.status}: ${body.error?.message ?? text.slice(0, 300)}`;
   // The LLM's own verdict when there is one (a 400 is not worth retrying); otherwise the
   // failure is the service's or the transport's, which the policy retries up to its limit.
+  if (body.retryable === false) return { ok: false, retryable: false, error };
   if (body.llm)
     return { ok: false, retryable: body.llm.retryable, retryAfterMs: body.llm.retryAfterMs, error };
   return { ok: false, retryable: true, error };

@@ -2,6 +2,7 @@ import { errorResponse } from '@invoice/shared/contract/errors';
 import { serveApp } from '@invoice/shared/contract/serve';
 import { activitiesFromEnv } from '@invoice/shared/flow/activities';
 import { LlmCallError } from '@invoice/shared/llm/client';
+import { WorkBudgetError } from '@invoice/shared/pdf/budget';
 import { Hono } from 'hono';
 import { ACTIVITY_NAMES, type ActivityName } from './config';
 
@@ -32,6 +33,10 @@ app.post(`/${name}`, async (c) => {
       return errorResponse(c, 502, 'llm_call_failed', error.message, {
         llm: { status, retryable, retryAfterMs },
       });
+    }
+    // Over the work budget: the workflow must fail at once, not retry (retry.ts reads `retryable`).
+    if (error instanceof WorkBudgetError) {
+      return errorResponse(c, 422, error.code, error.message, { retryable: false });
     }
     console.error(`[${name}]`, error);
     return errorResponse(c, 500, 'activity_failed', (error as Error).message);

@@ -35,6 +35,7 @@ const input: WorkflowInput = {
 };
 const page = (n: number): PageRef => ({
   pageNumber: n,
+  renderScale: 1,
   pdfKey: `p${n}.pdf`,
   pngKey: `p${n}.png`,
   textKey: `p${n}.txt`,

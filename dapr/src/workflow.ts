@@ -1,6 +1,7 @@
 import type { Task, WorkflowContext } from '@dapr/dapr';
+import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
 import type { ExtractResult, SplitResult, WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
-import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
+import { LLM_RETRY_POLICY, type RetryPolicy } from '@invoice/shared/llm/retry-policy';
 import { whenAllWithRetries } from './retry';
 
 /**
@@ -15,10 +16,12 @@ export async function* invoiceWorkflow(
   input: WorkflowInput,
 ): AsyncGenerator<Task<unknown>, WorkflowOutput, Task<unknown>> {
   const { invoiceId, pdfKey, acceptedAt } = input;
-  const call = <T>(activity: string, args: object) =>
-    whenAllWithRetries<T>(ctx, LLM_RETRY_POLICY, [() => ctx.callActivity(activity, args)]);
+  const call = <T>(activity: string, args: object, policy: RetryPolicy = LLM_RETRY_POLICY) =>
+    whenAllWithRetries<T>(ctx, policy, [() => ctx.callActivity(activity, args)]);
 
-  const [split] = (yield* call<SplitResult>('split', { invoiceId, pdfKey })) as [SplitResult];
+  const [split] = (yield* call<SplitResult>('split', { invoiceId, pdfKey }, SPLIT_RETRY_POLICY)) as [
+    SplitResult,
+  ];
 
   const extractions: ExtractResult[] = yield* whenAllWithRetries<ExtractResult>(
     ctx,

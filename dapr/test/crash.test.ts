@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { crashAllDuringFanout } from '@invoice/tools/kit/chaos';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DaprStack, expectGolden, sample, startDapr, submit, until, untilInFlight } from './helpers';
 
 // SIGKILL mid fan-out, then restart: what Dapr's durability buys. One stack for the file.
 let stack: DaprStack;
 beforeAll(async () => {
+  // TEST ONLY: lets an upload's marker make split kill its service (shared/src/flow/test-faults.ts).
+  process.env.SPLIT_TEST_FAULTS = '1';
   stack = await startDapr({ state: 'sqlite' });
 });
 afterAll(async () => {
@@ -119,5 +122,24 @@ describe('dapr crash recovery', () => {
       expect(await readFile(handle.logPath(p.name), 'utf8')).toContain(
         "Received signal 'hangup'; restarting",
       );
+  });
+
+  it('a split that kills its service every time fails the run within 3 attempts; the other invoice completes', {
+    timeout: 240_000,
+  }, async () => {
+    const { handle } = stack;
+    await expectPoisonPillFails(
+      { handle, apiUrl: handle.apiUrl, llmUrl: handle.llmUrl },
+      { worker: 'split', attempts: 3, code: /worker_lost/, timeoutMs: 180_000 },
+    );
+  });
+
+  it('a split over the work budget fails the run at once, on its first attempt', async () => {
+    const id = await expectOverBudgetNotRetried(stack.handle.apiUrl);
+    const state = (await (await fetch(`${stack.handle.apiUrl}/api/invoices/${id}`)).json()) as {
+      error: string;
+    };
+    // whenAllWithRetries says how many attempts the call got.
+    expect(state.error).toMatch(/failed after 1 attempt\(s\)/);
   });
 });

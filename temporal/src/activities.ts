@@ -8,6 +8,7 @@
 import type { Activities } from '@invoice/shared/flow/activities';
 import { LlmCallError } from '@invoice/shared/llm/client';
 import { jitteredDelayMs, LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
+import { isWorkBudgetFailure } from '@invoice/shared/pdf/budget';
 import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
 
 /**
@@ -27,6 +28,15 @@ async function withHeartbeat<T>(run: () => Promise<T>): Promise<T> {
 
 /** What Temporal should do with an error from the shared code. */
 export function toTemporalFailure(error: unknown, attempt: number): unknown {
+  // Over the work budget: the same bytes would cost the same again, so never retried.
+  if (isWorkBudgetFailure(error)) {
+    return ApplicationFailure.create({
+      message: (error as Error).message,
+      type: 'WorkBudgetError',
+      nonRetryable: true,
+      cause: error as Error,
+    });
+  }
   if (!(error instanceof LlmCallError)) return error; // plain errors: retried per the policy
   if (!error.retryable) {
     return ApplicationFailure.create({

@@ -6,9 +6,17 @@
  * through workflow history (claim-check); page data stays in blob storage.
  */
 
+import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { LLM_RETRY_POLICY as P } from '@invoice/shared/llm/retry-policy';
-import { type ActivityOptions, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  type ActivityOptions,
+  ApplicationFailure,
+  proxyActivities,
+  type RetryPolicy,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import type { TemporalActivities } from './activities';
 import { TASK_QUEUES } from './task-queues';
 
@@ -35,14 +43,36 @@ const on = (taskQueue: string, startToCloseTimeout: number, heartbeatTimeout = 1
   retry,
 });
 
-const { split } = proxyActivities<TemporalActivities>(on(TASK_QUEUES.split, 10 * 60_000, 30_000));
+const { split } = proxyActivities<TemporalActivities>({
+  ...on(TASK_QUEUES.split, 10 * 60_000, 15_000),
+  retry: {
+    maximumAttempts: SPLIT_RETRY_POLICY.maxAttempts,
+    initialInterval: SPLIT_RETRY_POLICY.initialDelayMs,
+    backoffCoefficient: SPLIT_RETRY_POLICY.backoffMultiplier,
+    maximumInterval: SPLIT_RETRY_POLICY.maxDelayMs,
+  },
+});
 // One LLM call per attempt: the client's own attempt timeout fires first; this is the backstop.
 const { extract } = proxyActivities<TemporalActivities>(on(TASK_QUEUES.extract, P.attemptTimeoutMs + 5_000));
 const { aggregate } = proxyActivities<TemporalActivities>(on(TASK_QUEUES.aggregate, 2 * 60_000));
 
 export async function invoiceWorkflow(input: WorkflowInput): Promise<WorkflowOutput> {
   const { invoiceId, pdfKey, acceptedAt } = input;
-  const pages = await split({ invoiceId, pdfKey });
+  const pages = await split({ invoiceId, pdfKey }).catch((error: unknown) => {
+    throw workerLost(error);
+  });
   const extractions = await Promise.all(pages.pages.map((page) => extract({ invoiceId, page })));
   return aggregate({ invoiceId, acceptedAt, split: pages.span, extractions });
+}
+
+/**
+ * Split's attempts all ended in a timeout: its worker died (or hung) each time, the mark of a
+ * poison pill. Said with a clear code instead of "activity Heartbeat timeout".
+ */
+function workerLost(error: unknown): unknown {
+  if (!(error instanceof ActivityFailure && error.cause instanceof TimeoutFailure)) return error;
+  return ApplicationFailure.nonRetryable(
+    `worker_lost: split lost its worker on each of its ${SPLIT_RETRY_POLICY.maxAttempts} attempts (${error.cause.message})`,
+    'WorkerLost',
+  );
 }

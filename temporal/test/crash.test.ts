@@ -3,9 +3,11 @@
  * middle of the fan-out, and a killed-and-restarted server that reopens the same SQLite file.
  */
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   expectGolden,
+  finalAttempts,
   sample,
   startTemporal,
   submit,
@@ -18,6 +20,8 @@ const SLOTS = 20;
 
 let stack: TemporalStack;
 beforeAll(async () => {
+  // TEST ONLY: lets an upload's marker make split kill its worker (shared/src/flow/test-faults.ts).
+  process.env.SPLIT_TEST_FAULTS = '1';
   stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS) });
 });
 afterAll(() => stack?.close());
@@ -65,5 +69,21 @@ describe('temporal crash recovery', () => {
     // The run is still known after the restart: it came back from the SQLite file.
     const description = await stack.client.workflow.getHandle(id).describe();
     expect(description.status.name).toBe('COMPLETED');
+  });
+
+  it('a split that kills its worker every time fails the run after 3 attempts; the other invoice completes', {
+    timeout: 240_000,
+  }, async () => {
+    await expectPoisonPillFails(stack, {
+      worker: 'worker-split',
+      attempts: 3,
+      code: /worker_lost/,
+      timeoutMs: 180_000,
+    });
+  });
+
+  it('a split over the work budget fails the run at once, on its first attempt', async () => {
+    const id = await expectOverBudgetNotRetried(stack.apiUrl);
+    expect(await finalAttempts(stack.client, id, 'split')).toEqual([1]);
   });
 });

@@ -15,6 +15,9 @@ need_apt() { # need_apt <command-or-path> <package>
 need_apt /usr/lib/postgresql/15/bin/postgres postgresql
 need_apt redis-server redis-server
 need_apt flock util-linux
+# Azurite's durable metadata store (tools/src/topologies/azurite.ts) and the no-outbound test's tracer.
+need_apt /usr/sbin/mariadbd mariadb-server
+need_apt strace strace
 
 # Each build prints its own progress line; a cached engine prints nothing.
 ready=()

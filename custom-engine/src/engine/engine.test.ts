@@ -312,6 +312,25 @@ describe.each(factories)('engine on $name', (factory) => {
     ]);
   });
 
+  it('fails a step whose workers all died (poison pill) instead of running it again', async () => {
+    let runs = 0;
+    const { client, store, clock, startWorker } = await setup({ work: () => ++runs });
+    await client.register({ id: 'poison', steps: [{ id: 's', action: 'work' }] });
+    const { execution } = await client.start({ workflowId: 'poison' });
+    // Three workers claim the step in turn and die: no heartbeat, no result.
+    for (let i = 0; i < 3; i++) {
+      await store.claimSteps(`dead-${i}`, 1, clock.now(), 1_000);
+      clock.advance(1_000);
+    }
+    startWorker({ leaseMs: 1_000 });
+    const done = await wait(client, execution.id);
+    expect(done?.status).toBe('failed');
+    expect(done?.error).toMatch(
+      /^.*worker_lost: work lost its worker \(lease expired\) on each of its 3 attempts/,
+    );
+    expect(runs).toBe(0);
+  });
+
   it('keeps a long attempt alive with heartbeats, so nobody else claims it', async () => {
     let release: (() => void) | undefined;
     const { client, store, clock, startWorker } = await setup({

@@ -5,6 +5,9 @@ import { type Clock, systemClock } from './clock';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay, type WorkflowDefinition } from './definition';
 import { type ClaimedStep, type OutboxMessage, type StepOutcome, StepResult, type Store } from './types';
 
+/** Worker deaths (expired leases) any step survives, whatever its retry policy. */
+export const CRASH_ATTEMPTS = 3;
+
 export type StepContext = {
   executionId: string;
   workflowId: string;
@@ -231,6 +234,17 @@ export class Worker {
     const handler = this.handlers[action];
     const policy = step.retryPolicy ?? DEFAULT_RETRY_POLICY;
     if (!handler) return { kind: 'failed', error: `no handler registered for action '${action}'` };
+    // Attempts past the policy (and past CRASH_ATTEMPTS, so that even a step without retries
+    // survives a worker crash or two) come only from expired leases, since a failed attempt is
+    // retried only while attempts remain: the step's workers died every time, the mark of a
+    // poison pill. Fail it instead of running it again, so it never crash-loops.
+    const allowed = Math.max(policy.maxAttempts, CRASH_ATTEMPTS);
+    if (claim.attempt > allowed) {
+      return {
+        kind: 'failed',
+        error: `worker_lost: ${action} lost its worker (lease expired) on each of its ${allowed} attempts`,
+      };
+    }
 
     const ctx: StepContext = {
       executionId: claim.executionId,

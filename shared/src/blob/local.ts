@@ -1,8 +1,12 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { assertSafeKey, BlobNotFoundError, type BlobStore } from './store';
 
-/** A folder on disk. Writes go to a temp file first, so a reader never sees half a blob. */
+/**
+ * A folder on disk. A put writes a temp file, fsyncs it, renames it over the key and fsyncs the
+ * folder: a reader sees the whole blob or none, even if the writer is killed mid-write, and an
+ * acknowledged put survives a machine crash (the rename is durable once the folder is synced).
+ */
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local' as const;
   constructor(readonly root: string) {}
@@ -15,8 +19,15 @@ export class LocalBlobStore implements BlobStore {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(temp, body);
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(body);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temp, target);
+    await syncFolder(dirname(target));
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -52,5 +63,15 @@ export class LocalBlobStore implements BlobStore {
     const trimmed = prefix.replace(/\/$/, '');
     if (trimmed === '') throw new Error('refusing to delete the whole store');
     await rm(this.path(trimmed), { recursive: true, force: true });
+  }
+}
+
+/** fsync of a folder makes the renames in it durable (POSIX: a rename lives in the folder's data). */
+async function syncFolder(path: string) {
+  const folder = await open(path, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
 }

@@ -4,9 +4,11 @@ import type { BlobStore } from '../blob/store';
 import { aggregateInvoice, serializeInvoice } from '../domain/aggregate';
 import { PageExtraction } from '../domain/schemas';
 import { type LlmClient, llmClientFromEnv } from '../llm/client';
+import { checkStreamBudget, type WorkBudget, WorkBudgetError, workBudgetFromEnv } from '../pdf/budget';
 import { renderPage } from '../pdf/render';
 import { splitPdf } from '../pdf/split';
 import { withSyntheticSet } from './synthetic';
+import { testFaultOf } from './test-faults';
 import { computeTimings } from './timings';
 import type {
   AggregateInput,
@@ -18,24 +20,63 @@ import type {
   SplitResult,
 } from './types';
 
-export type ActivityDeps = { blobs: BlobStore; llm: LlmClient };
+export type ActivityDeps = {
+  blobs: BlobStore;
+  llm: LlmClient;
+  /** the work one split may do (budget.ts); defaults to the budget from the environment */
+  budget?: WorkBudget;
+  /** TEST ONLY (test-faults.ts): honour fault markers in uploaded PDFs */
+  testFaults?: boolean;
+};
 
 /**
  * The three activities of the flow, written once. Every stack wraps these thinly in its own
  * activity/handler shape. Each is idempotent: re-running it rewrites the same blobs with the
  * same bytes, so at-least-once delivery by any engine is safe.
  */
-export function createActivities({ blobs, llm }: ActivityDeps) {
+export function createActivities({
+  blobs,
+  llm,
+  budget = workBudgetFromEnv(),
+  testFaults = false,
+}: ActivityDeps) {
   return {
+    /**
+     * Split and render within the work budget. The upload was checked against it already; this
+     * checks again with the worker's own budget (the bytes may have been stored under another),
+     * and stops a split that runs past its pixels or its time with a WorkBudgetError, which every
+     * stack fails at once instead of retrying: the same bytes would cost the same again.
+     */
     async split({ invoiceId, pdfKey }: SplitInput): Promise<SplitResult> {
       const startedAt = Date.now();
-      const pagePdfs = await splitPdf(await blobs.get(pdfKey));
+      const source = await blobs.get(pdfKey);
+      if (testFaults) testFaultOf(source)?.();
+      checkStreamBudget(source, budget);
+      const pagePdfs = await splitPdf(source);
       const pages: PageRef[] = [];
+      let pixels = 0;
       for (const [index, pdf] of pagePdfs.entries()) {
         const pageNumber = index + 1;
-        const { png, text } = await renderPage(pdf);
+        const { png, text, scale, width, height } = await renderPage(pdf, {
+          maxSidePx: budget.maxPageSidePx,
+          maxImagePixels: budget.maxImagePixels,
+        });
+        pixels += width * height;
+        if (pixels > budget.maxTotalPixels) {
+          throw new WorkBudgetError(
+            'render_budget_exceeded',
+            `pages 1..${pageNumber} rendered to ${pixels} pixels; the budget per invoice is ${budget.maxTotalPixels}`,
+          );
+        }
+        if (Date.now() - startedAt > budget.maxSplitMs) {
+          throw new WorkBudgetError(
+            'split_budget_exceeded',
+            `split ran past ${budget.maxSplitMs} ms at page ${pageNumber} of ${pagePdfs.length}`,
+          );
+        }
         const ref: PageRef = {
           pageNumber,
+          renderScale: scale,
           pdfKey: blobKeys.pagePdf(invoiceId, pageNumber),
           pngKey: blobKeys.pagePng(invoiceId, pageNumber),
           textKey: blobKeys.pageText(invoiceId, pageNumber),
@@ -98,7 +139,12 @@ export function activitiesFromEnv(
   env = process.env,
 ): Activities {
   const blobs = blobStoreFromEnv(env);
-  const real = createActivities({ blobs, llm: llmClientFromEnv(options.retries, env) });
+  const real = createActivities({
+    blobs,
+    llm: llmClientFromEnv(options.retries, env),
+    budget: workBudgetFromEnv(env),
+    testFaults: env.SPLIT_TEST_FAULTS === '1',
+  });
   const mode = env.ACTIVITY_MODE || 'real';
   if (mode === 'real') return real;
   if (mode === 'synthetic') return withSyntheticSet(real, blobs);

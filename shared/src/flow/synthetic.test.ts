@@ -85,6 +85,7 @@ describe('withSyntheticSet', () => {
     await activities.split({ invoiceId, pdfKey });
     const page = {
       pageNumber: 1,
+      renderScale: 1,
       pdfKey: blobKeys.pagePdf(invoiceId, 1),
       pngKey: blobKeys.pagePng(invoiceId, 1),
       textKey: blobKeys.pageText(invoiceId, 1),

@@ -59,6 +59,8 @@ export function readSyntheticSpec(pdf: Uint8Array): SyntheticSpec | undefined {
 export function syntheticPageRef(invoiceId: string, pageNumber: number, latencyMs: number): PageRef {
   return {
     pageNumber,
+    // Nothing is rendered in a synthetic run; 1 is what an ordinary page would record.
+    renderScale: 1,
     pdfKey: blobKeys.pagePdf(invoiceId, pageNumber),
     pngKey: blobKeys.pagePng(invoiceId, pageNumber),
     textKey: blobKeys.syntheticPage(invoiceId, pageNumber, latencyMs),

@@ -5,7 +5,14 @@
  */
 export type WorkflowInput = { invoiceId: string; pdfKey: string; acceptedAt: number };
 
-export type PageRef = { pageNumber: number; pdfKey: string; pngKey: string; textKey: string };
+export type PageRef = {
+  pageNumber: number;
+  /** the scale the page was rendered at: 1, or less for a page larger than the pixel budget */
+  renderScale: number;
+  pdfKey: string;
+  pngKey: string;
+  textKey: string;
+};
 
 /** Wall-clock span of one activity, measured inside the activity. */
 export type Span = { startedAt: number; finishedAt: number };

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SAMPLES } from '../samples/corpus';
+import { giantPagePdf } from '../samples/hostile';
 import { renderPage, textToLines } from './render';
 import { splitPdf } from './split';
 
@@ -64,11 +65,21 @@ describe('renderPage', () => {
     expect(last.some((l) => l.startsWith('Invoice Number'))).toBe(false);
   });
 
-  it('renders at the scale asked', async () => {
+  it('renders a page larger than maxSidePx at the scale that fits it, and says so', async () => {
     const pdf = new Uint8Array(await readFile(SAMPLES.find((s) => s.name === 'invoice-1p')!.pdfPath));
-    const { png } = await renderPage(pdf, { scale: 0.5 });
+    const { png, scale, width, height } = await renderPage(pdf, { maxSidePx: 421 });
     const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
     expect([view.getUint32(16), view.getUint32(20)]).toEqual([298, 421]);
+    expect([width, height]).toEqual([298, 421]);
+    expect(scale).toBeCloseTo(421 / 841.89, 6);
+  });
+
+  it('a 14,400 pt page costs a 2,000 px canvas by default, with the same text layer', async () => {
+    const pdf = new Uint8Array(await readFile(SAMPLES.find((s) => s.name === 'invoice-1p')!.pdfPath));
+    const giant = await renderPage(await giantPagePdf(pdf));
+    expect([giant.width, giant.height]).toEqual([2000, 2000]);
+    expect(giant.scale).toBeCloseTo(2000 / 14_400, 6);
+    expect(giant.text).toBe((await renderPage(pdf)).text);
   });
 });
 

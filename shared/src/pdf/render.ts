@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api';
+import { canvasSide, DEFAULT_WORK_BUDGET, fitScale } from './budget';
 
 // The legacy build is the one pdfjs supports in Node (it polyfills DOMMatrix/Path2D from @napi-rs/canvas).
 // Loaded lazily: processes that only validate uploads never pay its start-up cost.
@@ -19,8 +20,13 @@ const STANDARD_FONT_DATA_URL = `${join(pdfjsRoot, 'standard_fonts')}/`;
 
 type CanvasFactory = { create(width: number, height: number): { canvas: Canvas; context: SKRSContext2D } };
 
-export type RenderOptions = { scale?: number };
-export type RenderedPage = { png: Uint8Array; text: string };
+export type RenderOptions = {
+  /** long side of the canvas in pixels; larger pages are rendered at the scale that fits */
+  maxSidePx?: number;
+  /** pdfjs drops images of more pixels than this (its maxImageSize) instead of decoding them */
+  maxImagePixels?: number;
+};
+export type RenderedPage = { png: Uint8Array; text: string; scale: number; width: number; height: number };
 
 /**
  * Canvases being encoded. @napi-rs/canvas < 1.0.6 encodes on the libuv threadpool with a raw
@@ -32,8 +38,9 @@ const encoding = new Set<object>();
 
 /**
  * Renders the first page of a (single-page) PDF to PNG and reconstructs its text layer as lines.
- * Scale 1 (72 dpi) by default: the mock model reads the text, the PNG is the artefact a real
- * vision model would get, and 500-page invoices are split page by page, so keep it cheap.
+ * Scale 1 (72 dpi), or less for a page whose long side would exceed `maxSidePx`: the mock model
+ * reads the text, the PNG is the artefact a real vision model would get, and a giant page must
+ * cost what an ordinary one costs (budget.ts). The text layer does not depend on the scale.
  */
 export async function renderPage(pagePdf: Uint8Array, opts: RenderOptions = {}): Promise<RenderedPage> {
   const pdfjs = await loadPdfJs();
@@ -43,12 +50,19 @@ export async function renderPage(pagePdf: Uint8Array, opts: RenderOptions = {}):
     standardFontDataUrl: STANDARD_FONT_DATA_URL,
     isEvalSupported: false,
     disableFontFace: true,
+    maxImageSize: opts.maxImagePixels ?? DEFAULT_WORK_BUDGET.maxImagePixels,
   }).promise;
   try {
     const page = await doc.getPage(1);
-    const viewport = page.getViewport({ scale: opts.scale ?? 1 });
-    const width = Math.max(1, Math.ceil(viewport.width));
-    const height = Math.max(1, Math.ceil(viewport.height));
+    const natural = page.getViewport({ scale: 1 });
+    const scale = fitScale(
+      natural.width,
+      natural.height,
+      opts.maxSidePx ?? DEFAULT_WORK_BUDGET.maxPageSidePx,
+    );
+    const viewport = page.getViewport({ scale });
+    const width = canvasSide(viewport.width);
+    const height = canvasSide(viewport.height);
     // pdfjs's own factory, so the canvas comes from the same @napi-rs/canvas instance pdfjs polyfills from.
     const { canvas, context } = (doc.canvasFactory as CanvasFactory).create(width, height);
     // PDF pages are white paper; the canvas starts transparent.
@@ -71,7 +85,7 @@ export async function renderPage(pagePdf: Uint8Array, opts: RenderOptions = {}):
     const content = await page.getTextContent();
     const text = textToLines(content.items.filter((i): i is TextItem => 'str' in i));
     page.cleanup();
-    return { png, text };
+    return { png, text, scale, width, height };
   } finally {
     await doc.destroy();
   }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { BAD_INPUTS, manyPagesPdf, oversizedBody, SAMPLES } from '../samples/corpus';
+import { DEFAULT_WORK_BUDGET } from './budget';
 import { PdfValidationError, pdfLimitsFromEnv, validatePdf } from './validate';
 
 async function rejection(bytes: Uint8Array, limits?: Parameters<typeof validatePdf>[1]) {
@@ -106,15 +107,19 @@ describe('validatePdf', () => {
 
 describe('pdfLimitsFromEnv', () => {
   it('defaults to 25 MB and 500 pages', () => {
-    expect(pdfLimitsFromEnv({})).toEqual({ maxBytes: 25 * 1024 * 1024, maxPages: 500 });
+    expect(pdfLimitsFromEnv({})).toEqual({
+      maxBytes: 25 * 1024 * 1024,
+      maxPages: 500,
+      budget: DEFAULT_WORK_BUDGET,
+    });
   });
 
   it('reads PDF_MAX_BYTES and PDF_MAX_PAGES and ignores invalid values', () => {
-    expect(pdfLimitsFromEnv({ PDF_MAX_BYTES: '1000', PDF_MAX_PAGES: '7' })).toEqual({
+    expect(pdfLimitsFromEnv({ PDF_MAX_BYTES: '1000', PDF_MAX_PAGES: '7' })).toMatchObject({
       maxBytes: 1000,
       maxPages: 7,
     });
-    expect(pdfLimitsFromEnv({ PDF_MAX_BYTES: 'lots', PDF_MAX_PAGES: '-1' })).toEqual({
+    expect(pdfLimitsFromEnv({ PDF_MAX_BYTES: 'lots', PDF_MAX_PAGES: '-1' })).toMatchObject({
       maxBytes: 25 * 1024 * 1024,
       maxPages: 500,
     });

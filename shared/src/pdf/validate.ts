@@ -1,6 +1,14 @@
-import { EncryptedPDFError, PDFDocument } from 'pdf-lib';
+import { EncryptedPDFError, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
+import {
+  checkPixelBudget,
+  checkStreamBudget,
+  DEFAULT_WORK_BUDGET,
+  type WorkBudget,
+  WorkBudgetError,
+  workBudgetFromEnv,
+} from './budget';
 
-export type PdfLimits = { maxBytes?: number; maxPages?: number };
+export type PdfLimits = { maxBytes?: number; maxPages?: number; budget?: WorkBudget };
 
 export const DEFAULT_PDF_MAX_BYTES = 25 * 1024 * 1024;
 export const DEFAULT_PDF_MAX_PAGES = 500;
@@ -12,7 +20,10 @@ export type PdfValidationCode =
   | 'unparseable_pdf'
   | 'encrypted_pdf'
   | 'no_pages'
-  | 'too_many_pages';
+  | 'too_many_pages'
+  | 'render_budget_exceeded'
+  | 'decompression_bomb'
+  | 'image_too_large';
 
 const STATUS: Record<PdfValidationCode, number> = {
   empty_body: 400,
@@ -22,6 +33,9 @@ const STATUS: Record<PdfValidationCode, number> = {
   encrypted_pdf: 422,
   no_pages: 422,
   too_many_pages: 422,
+  render_budget_exceeded: 422,
+  decompression_bomb: 422,
+  image_too_large: 422,
 };
 
 /** A rejected upload; `status` is the HTTP status the contract answers with. */
@@ -37,7 +51,10 @@ export class PdfValidationError extends Error {
   }
 }
 
-/** Limits from PDF_MAX_BYTES / PDF_MAX_PAGES; unset or invalid values fall back to the defaults. */
+/**
+ * Limits from PDF_MAX_BYTES / PDF_MAX_PAGES and the work budget's variables (budget.ts); unset or
+ * invalid values fall back to the defaults.
+ */
 export function pdfLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Required<PdfLimits> {
   const positiveInt = (value: string | undefined, fallback: number) => {
     const n = Number(value);
@@ -46,6 +63,7 @@ export function pdfLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Required
   return {
     maxBytes: positiveInt(env.PDF_MAX_BYTES, DEFAULT_PDF_MAX_BYTES),
     maxPages: positiveInt(env.PDF_MAX_PAGES, DEFAULT_PDF_MAX_PAGES),
+    budget: workBudgetFromEnv(env),
   };
 }
 
@@ -99,6 +117,10 @@ export async function validatePdf(bytes: Uint8Array, limits: PdfLimits = {}): Pr
     throw new PdfValidationError('unparseable_pdf', 'The PDF is truncated: no %%EOF marker at its end.');
   }
 
+  const budget = limits.budget ?? DEFAULT_WORK_BUDGET;
+  // Before pdf-lib loads the file: loading inflates its object streams, with no limit.
+  budgeted(() => checkStreamBudget(bytes, budget));
+
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(bytes, {
@@ -136,5 +158,32 @@ export async function validatePdf(bytes: Uint8Array, limits: PdfLimits = {}): Pr
       `The PDF has ${pageCount} pages; the limit is ${maxPages}.`,
     );
   }
+  budgeted(() => checkPixelBudget(pageSizes(doc), budget));
   return { pageCount };
+}
+
+/** A budget failure found at upload is a 422 with the budget's code. */
+function budgeted(check: () => unknown) {
+  try {
+    check();
+  } catch (error) {
+    // split_budget_exceeded is only found while splitting; the upload checks give the other codes.
+    if (error instanceof WorkBudgetError && error.code !== 'split_budget_exceeded')
+      throw new PdfValidationError(error.code, error.message);
+    throw error;
+  }
+}
+
+/**
+ * Each page's size at scale 1 in pixels, as pdfjs will render it: the MediaBox (inherited from
+ * the page tree when the page has none; pdfjs crops to CropBox ∩ MediaBox, never larger) times
+ * the page's /UserUnit, which pdfjs applies to the viewport.
+ */
+export function pageSizes(doc: PDFDocument): { width: number; height: number }[] {
+  return doc.getPages().map((page) => {
+    const { width, height } = page.getMediaBox();
+    const unit = page.node.lookupMaybe(PDFName.of('UserUnit'), PDFNumber)?.asNumber() ?? 1;
+    const scale = Number.isFinite(unit) && unit > 0 ? unit : 1;
+    return { width: Math.abs(width) * scale, height: Math.abs(height) * scale };
+  });
 }

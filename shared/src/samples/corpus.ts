@@ -1,9 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PDFDocument } from 'pdf-lib';
+import type { WorkBudgetCode } from '../pdf/budget';
 import { fixPdfMetadata } from '../pdf/split';
 import { DEFAULT_PDF_MAX_BYTES, DEFAULT_PDF_MAX_PAGES, type PdfValidationCode } from '../pdf/validate';
 import type { InvoiceSpec } from './generate';
+import {
+  bigPagesPdf,
+  countTooHighPdf,
+  countTooLowPdf,
+  deflateBombPdf,
+  giantPagePdf,
+  hugeImagePdf,
+} from './hostile';
 
 /** The repo's data/ folder, found from this file so it works from any working directory. */
 export const DATA_DIR = fileURLToPath(new URL('../../../data/', import.meta.url));
@@ -124,3 +133,77 @@ export function oversizedBody(bytes: number): Uint8Array {
   body.set(new TextEncoder().encode('%PDF-1.7\n'));
   return body;
 }
+
+/**
+ * Uploads that cost far more than their size (budget.ts): each is either refused at upload with
+ * its own code, or processed within the budget into a known golden invoice. Small ones are
+ * committed under data/hostile/ (`make` regenerates them); the bomb is made at test time.
+ */
+export type HostileInput = {
+  name: string;
+  /** what it is, for data/README.md and test titles */
+  what: string;
+  /** the committed file, when it is one */
+  path?: string;
+  make: () => Promise<Uint8Array>;
+  load: () => Promise<Uint8Array>;
+} & (
+  | { status: 422; code: WorkBudgetCode | 'too_many_pages' }
+  /** processed: the invoice equals this sample's golden JSON */
+  | { status: 200; golden: string }
+);
+
+const invoice1p = async () => new Uint8Array(await readFile(dataPath('samples/invoice-1p.pdf')));
+
+function hostile<T extends Omit<HostileInput, 'load' | 'path'>>(input: T, committed = true) {
+  if (!committed) return { ...input, load: input.make };
+  return { ...input, ...file(`hostile/${input.name}.pdf`) };
+}
+
+export const HOSTILE_INPUTS: readonly HostileInput[] = [
+  hostile({
+    name: 'giant-page',
+    what: 'invoice-1p on a 14,400 × 14,400 pt page (207 MP at scale 1)',
+    make: async () => giantPagePdf(await invoice1p()),
+    status: 200,
+    golden: 'invoice-1p',
+  }),
+  hostile({
+    name: 'many-big-pages',
+    what: '200 blank pages of 3,000 × 3,000 pt (4 MP each at the 2,000 px cap: 800 MP)',
+    make: () => bigPagesPdf(200, 3_000),
+    status: 422,
+    code: 'render_budget_exceeded',
+  }),
+  hostile(
+    {
+      name: 'deflate-bomb',
+      what: 'one page whose ~94 KB content stream inflates to 96 MiB',
+      make: () => deflateBombPdf(),
+      status: 422,
+      code: 'decompression_bomb',
+    },
+    false,
+  ),
+  hostile({
+    name: 'huge-image',
+    what: 'one page with a 20,000 × 20,000 image declared by 4 bytes of JPEG',
+    make: () => hugeImagePdf(),
+    status: 422,
+    code: 'image_too_large',
+  }),
+  hostile({
+    name: 'count-too-low',
+    what: `${DEFAULT_PDF_MAX_PAGES + 1} pages behind a page tree /Count of 1`,
+    make: () => countTooLowPdf(DEFAULT_PDF_MAX_PAGES + 1),
+    status: 422,
+    code: 'too_many_pages',
+  }),
+  hostile({
+    name: 'count-too-high',
+    what: 'invoice-1p with a page tree /Count of 1,000,000',
+    make: async () => countTooHighPdf(await invoice1p()),
+    status: 200,
+    golden: 'invoice-1p',
+  }),
+];

@@ -3,7 +3,7 @@ import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { serializeInvoice } from '../domain/aggregate';
 import { Invoice } from '../domain/schemas';
-import { SAMPLES } from './corpus';
+import { HOSTILE_INPUTS, SAMPLES } from './corpus';
 import { generateInvoicePdf } from './generate';
 import { mulberry32 } from './prng';
 
@@ -76,6 +76,12 @@ describe('generateInvoicePdf', () => {
       const { pdf, expected } = await generateInvoicePdf(sample.spec);
       expect(hex(new Uint8Array(await readFile(sample.pdfPath))), sample.name).toBe(hex(pdf));
       expect(await readFile(sample.goldenPath, 'utf8'), sample.name).toBe(serializeInvoice(expected));
+    }
+  });
+
+  it('matches the committed hostile inputs in data/hostile/', async () => {
+    for (const input of HOSTILE_INPUTS.filter((i) => i.path)) {
+      expect(hex(await input.load()), input.name).toBe(hex(await input.make()));
     }
   });
 });

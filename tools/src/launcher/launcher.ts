@@ -49,6 +49,8 @@ export type StackHandle = {
   env: Record<string, string>;
   processes: ProcessSpec[];
   pid(name: string): number | undefined;
+  /** whether the process is running now (a supervisor restarts it when it is not) */
+  alive(name: string): boolean;
   logPath(name: string): string;
   /** fault injection: signal one process and keep it stopped (no supervised restart) until `restart` */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
@@ -73,6 +75,17 @@ export type ProcessStatus = {
   restarts: number;
   log: string;
 };
+
+/**
+ * With INVOICE_TRACE_CONNECT_DIR set (the no-outbound test), every process runs under
+ * `strace -f -e trace=connect`, appending to <dir>/<process>.trace, so each connect(2) of the
+ * process or any of its children and threads is on record under the process's name.
+ */
+function traced(p: ProcessSpec, dir: string | undefined): [string, string[]] {
+  if (!dir) return [p.command, p.args ?? []];
+  const out = join(dir, `${p.name}.trace`);
+  return ['strace', ['-f', '-qq', '-A', '-e', 'trace=connect', '-o', out, p.command, ...(p.args ?? [])]];
+}
 
 /**
  * Supervision of one process, the way Docker applies `restart: unless-stopped`: a process that
@@ -225,7 +238,8 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     const s = sup(p.name);
     const logOffset = existsSync(logPath(p.name)) ? statSync(logPath(p.name)).size : 0;
     const fd = openSync(logPath(p.name), 'a');
-    const child = spawn(p.command, p.args ?? [], {
+    const [command, args] = traced(p, process.env.INVOICE_TRACE_CONNECT_DIR);
+    const child = spawn(command, args, {
       cwd: p.cwd ?? REPO_ROOT,
       env: { ...process.env, ...topology.sharedEnv, ...everyProcessEnv(state.settings), ...p.env },
       detached: true,
@@ -305,6 +319,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     env: topology.sharedEnv ?? {},
     processes: topology.processes,
     pid: (name) => state.pids[name],
+    alive: (name) => isAlive(spec(name).name),
     logPath,
     async kill(name, signal = 'SIGKILL') {
       spec(name);

@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { validatePdf } from '@invoice/shared/pdf/validate';
-import { BAD_INPUTS, DATA_DIR, SAMPLES } from '@invoice/shared/samples/corpus';
+import { BAD_INPUTS, DATA_DIR, HOSTILE_INPUTS, SAMPLES } from '@invoice/shared/samples/corpus';
 import { generateInvoicePdf } from '@invoice/shared/samples/generate';
 
 async function write(path: string, bytes: Uint8Array | string) {
@@ -43,6 +43,8 @@ if (!existsSync(encrypted)) {
   console.log(`kept ${relative(process.cwd(), encrypted)}`);
 }
 
+for (const input of HOSTILE_INPUTS) if (input.path) await write(input.path, await input.make());
+
 // Every committed bad input must still be refused with its code, or the corpus is wrong.
 for (const input of BAD_INPUTS.filter((i) => i.path)) {
   const code = await validatePdf(await input.load()).then(
@@ -51,4 +53,12 @@ for (const input of BAD_INPUTS.filter((i) => i.path)) {
   );
   if (code !== input.code) throw new Error(`${input.name}: expected ${input.code}, got ${code}`);
 }
-console.log('bad inputs are refused with their codes');
+for (const input of HOSTILE_INPUTS.filter((i) => i.status === 422)) {
+  const code = await validatePdf(await input.load()).then(
+    () => 'accepted',
+    (error: { code?: string }) => error.code,
+  );
+  if (input.status === 422 && code !== input.code)
+    throw new Error(`${input.name}: expected ${input.code}, got ${code}`);
+}
+console.log('bad and hostile inputs are refused with their codes');

@@ -5,6 +5,7 @@ import type { BlobStore } from '@invoice/shared/blob/store';
 import type { AcceptedBody, ErrorBody, StatusBody } from '@invoice/shared/contract/types';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { syntheticSpecPdf } from '@invoice/shared/flow/synthetic';
+import { withTestFault } from '@invoice/shared/flow/test-faults';
 import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
 import { SAMPLES, type Sample } from '@invoice/shared/samples/corpus';
 import { expect } from 'vitest';
@@ -161,6 +162,92 @@ export async function startStackWith<C extends { close(): Promise<void> }>(
     await handle.down();
     throw error;
   }
+}
+
+/**
+ * Counts the launcher's own supervised restarts of `name` (it restarts a process that exits on
+ * its own, as compose's `restart: unless-stopped` would). A poison-pill test needs them: the
+ * engine can only make its next attempt on a live worker.
+ */
+export function supervise(handle: StackHandle, name: string) {
+  const restarts = () => handle.status().find((p) => p.name === name)!.restarts;
+  const before = restarts();
+  return {
+    async stop() {
+      await handle.whenReady(name).catch(() => {});
+      return restarts() - before;
+    },
+  };
+}
+
+async function submitBytes(apiUrl: string, pdf: Uint8Array): Promise<string> {
+  const response = await fetch(`${apiUrl}/api/invoices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: Buffer.from(pdf),
+  });
+  if (response.status !== 202)
+    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as AcceptedBody).id;
+}
+
+/**
+ * The poison pill (needs SPLIT_TEST_FAULTS=1 in the stack's environment, see
+ * shared/src/flow/test-faults.ts): an upload whose split SIGKILLs `worker` every time. While a
+ * supervisor restarts the worker, the engine must give up after its split policy's
+ * `attempts` with the run failed and `code` in its error, and a normal 10-page invoice submitted
+ * alongside must still complete golden. Returns the number of times the worker died.
+ */
+export async function expectPoisonPillFails(
+  stack: { handle: StackHandle; apiUrl: string; llmUrl: string },
+  options: { worker: string; attempts: number; code: RegExp; timeoutMs: number },
+): Promise<number> {
+  await mockLlm.neutral(stack.llmUrl);
+  await mockLlm.configure(stack.llmUrl, { latency: { kind: 'fixed', ms: 2_000 } });
+  const pill = withTestFault(new Uint8Array(await readFile(sample(1).pdfPath)), 'exit');
+  // The normal invoice is in its fan-out when the first crash comes.
+  const normal = await submit(stack.apiUrl, sample(10));
+  await untilInFlight(stack.llmUrl, 1);
+  const supervisor = supervise(stack.handle, options.worker);
+  let restarts = 0;
+  try {
+    const poisoned = await submitBytes(stack.apiUrl, pill);
+    const failed = await until(stack.apiUrl, poisoned, options.timeoutMs);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(options.code);
+    await expectGolden(await until(stack.apiUrl, normal, options.timeoutMs), sample(10));
+  } finally {
+    restarts = await supervisor.stop();
+  }
+  console.log(`[poison pill] ${options.worker} died ${restarts} time(s) before the engine gave up`);
+  // At most one death per attempt (an attempt that finds the worker still restarting fails
+  // without one), and none after the engine gave up.
+  expect(restarts).toBeGreaterThanOrEqual(1);
+  expect(restarts).toBeLessThanOrEqual(options.attempts);
+  expect(stack.handle.alive(options.worker)).toBe(true);
+  expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
+  return restarts;
+}
+
+/**
+ * An upload whose split throws the work budget's error (test fault `over-budget`): the run must
+ * fail with split_budget_exceeded and never be retried. Returns the run id so the stack can
+ * check its engine's own record of the attempts.
+ */
+export async function expectOverBudgetNotRetried(apiUrl: string): Promise<string> {
+  const pdf = withTestFault(new Uint8Array(await readFile(sample(1).pdfPath)), 'over-budget');
+  const response = await fetch(`${apiUrl}/api/invoices?wait=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: Buffer.from(pdf),
+  });
+  const body = (await response.json()) as ErrorBody & { id: string };
+  expect(response.status, JSON.stringify(body)).toBe(502);
+  expect(body.error.message).toMatch(/split_budget_exceeded/);
+  const state = (await (await fetch(`${apiUrl}/api/invoices/${body.id}`)).json()) as StatusBody;
+  expect(state.status).toBe('failed');
+  expect(state.error).toMatch(/split_budget_exceeded/);
+  return body.id;
 }
 
 /**

@@ -19,7 +19,7 @@ const topology: TopologyFactory = async (ctx) => {
     stack: 'reference',
     description: 'plain async code, Promise.all fan-out, no durability',
     processes: [
-      ...(azurite ? [azurite.process] : []),
+      ...(azurite ? azurite.processes : []),
       llm.process,
       {
         name: 'api',
