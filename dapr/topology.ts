@@ -70,8 +70,10 @@ const topology: TopologyFactory = async (ctx) => {
     throw new Error(`dapr: settings.daprd must be patched or stock, not "${daprd}"`);
   const bins = daprBinaries(ctx.repoRoot, daprd);
   const logLevel = ctx.settings.daprLogLevel ?? 'info';
-  /** spec.workflow.maxConcurrentActivityInvocations in components/config.yaml */
-  const maxActivities = 512;
+  /** spec.workflow.maxConcurrentActivityInvocations in components/config.yaml (`--set maxActivities=N`) */
+  const maxActivities = Number(ctx.settings.maxActivities ?? 512);
+  if (!Number.isInteger(maxActivities) || maxActivities < 1)
+    throw new Error(`dapr: settings.maxActivities must be a positive integer, not "${ctx.settings.maxActivities}"`);
   const dataDir = join(ctx.runDir, 'dapr-data');
   mkdirSync(dataDir, { recursive: true });
 
@@ -111,6 +113,7 @@ const topology: TopologyFactory = async (ctx) => {
     ['config.yaml', 'resiliency.yaml', `statestore-${state}.yaml`],
     {
       REDIS_HOST: redisHost,
+      MAX_ACTIVITIES: String(maxActivities),
     },
   );
 
