@@ -41,11 +41,14 @@ function writeResources(
   mkdirSync(dir, { recursive: true });
   for (const file of files) {
     const template = readFileSync(join(ctx.repoRoot, 'dapr/components', file), 'utf8');
-    const text = template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-      const value = { DATA_DIR: dataDir, ...values }[key];
-      if (value === undefined) throw new Error(`dapr/components/${file}: no value for {{${key}}}`);
-      return value;
-    });
+    const text = template
+      .replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+        const value = { DATA_DIR: dataDir, ...values }[key];
+        if (value === undefined) throw new Error(`dapr/components/${file}: no value for {{${key}}}`);
+        return value;
+      })
+      // A number, so not a {{...}} placeholder (YAML would read that as a mapping).
+      .replace(/(maxConcurrentActivityInvocations:\s*)\d+/, `$1${values.MAX_ACTIVITIES ?? 512}`);
     writeFileSync(join(dir, file), text);
   }
   return dir;
@@ -73,7 +76,9 @@ const topology: TopologyFactory = async (ctx) => {
   /** spec.workflow.maxConcurrentActivityInvocations in components/config.yaml (`--set maxActivities=N`) */
   const maxActivities = Number(ctx.settings.maxActivities ?? 512);
   if (!Number.isInteger(maxActivities) || maxActivities < 1)
-    throw new Error(`dapr: settings.maxActivities must be a positive integer, not "${ctx.settings.maxActivities}"`);
+    throw new Error(
+      `dapr: settings.maxActivities must be a positive integer, not "${ctx.settings.maxActivities}"`,
+    );
   const dataDir = join(ctx.runDir, 'dapr-data');
   mkdirSync(dataDir, { recursive: true });
 

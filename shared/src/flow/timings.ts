@@ -33,7 +33,6 @@ export function computeTimings(p: {
     queueMs: p.split.startedAt - p.acceptedAt,
     dispatchGapMs: extractStart - p.split.finishedAt,
     collectGapMs: p.aggregate.startedAt - extractEnd,
-    extractActivityMs:
-      durations.length % 2 ? durations[mid]! : (durations[mid - 1]! + durations[mid]!) / 2,
+    extractActivityMs: durations.length % 2 ? durations[mid]! : (durations[mid - 1]! + durations[mid]!) / 2,
   };
 }

@@ -35,7 +35,8 @@ export const CAP_KNOBS: Record<string, string> = {
   'custom-engine': '`CE_CONCURRENCY` (worker claim slots; default 200)',
   temporal: '`EXTRACT_MAX_CONCURRENT` (extract worker activity slots; default 100)',
   dapr: '`maxConcurrentActivityInvocations` via `--set maxActivities` (default 512)',
-  'azure-durable-functions': '`maxConcurrentActivityFunctions` via `DF_MAX_CONCURRENT_ACTIVITIES` (default 200)',
+  'azure-durable-functions':
+    '`maxConcurrentActivityFunctions` via `DF_MAX_CONCURRENT_ACTIVITIES` (default 200)',
 };
 
 /**
@@ -61,7 +62,11 @@ export type Durability = {
  * kill the chaos tool does) but may be lost on an OS crash or power cut.
  */
 export const DURABILITY: Record<string, Durability> = {
-  reference: { fsyncPerCommit: 'n/a', statement: 'no durable state at all', source: 'tools/src/reference/pipeline.ts' },
+  reference: {
+    fsyncPerCommit: 'n/a',
+    statement: 'no durable state at all',
+    source: 'tools/src/reference/pipeline.ts',
+  },
   'custom-engine': {
     fsyncPerCommit: 'no',
     statement:

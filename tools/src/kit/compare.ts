@@ -107,8 +107,7 @@ type Unit = { id: string; stack: string; settings: Record<string, string>; varia
 const stackIds = values.stacks ? values.stacks.split(',') : invoiceStacks();
 const units: Unit[] = stackIds.flatMap((stack): Unit[] => {
   const variant = VARIANTS.find((v) => v.id === stack);
-  if (variant)
-    return [{ id: variant.id, stack: variant.stack, settings: variant.settings, variant }];
+  if (variant) return [{ id: variant.id, stack: variant.stack, settings: variant.settings, variant }];
   const own: Unit = { id: stack, stack, settings: {} };
   const variants = values.variants && !values.stacks ? VARIANTS.filter((v) => v.stack === stack) : [];
   return [own, ...variants.map((v) => ({ id: v.id, stack: v.stack, settings: v.settings, variant: v }))];
@@ -121,14 +120,22 @@ function planSteps(): Step[] {
     const does = (part: 'fanout' | 'cpu') => !u.variant || u.variant.parts.includes(part);
     const heavy = u.stack === 'dapr' || u.stack === 'azure-durable-functions';
     steps.push({ key: `${u.id}:up`, estimateS: heavy ? 30 : 15 });
-    if (does('cpu')) steps.push({ key: `${u.id}:cpu`, estimateS: 5 + settings.cpuInvoices * settings.cpuPages * 0.05 });
+    if (does('cpu'))
+      steps.push({ key: `${u.id}:cpu`, estimateS: 5 + settings.cpuInvoices * settings.cpuPages * 0.05 });
     if (!u.variant) steps.push({ key: `${u.id}:load`, estimateS: 5 + settings.loadAmount * 0.5 });
     if (does('fanout'))
       for (const [i, cell] of planCells(sweepOptions).entries())
-        steps.push({ key: `${u.id}:cell${i}`, estimateS: estimateCellSeconds(cell, u.stack === 'reference') });
+        steps.push({
+          key: `${u.id}:cell${i}`,
+          estimateS: estimateCellSeconds(cell, u.stack === 'reference'),
+        });
     if (!u.variant) {
-      for (const part of EXTRA_PARTS) steps.push({ key: `${u.id}:${part.name}`, estimateS: part.estimateS(u.stack) });
-      steps.push({ key: `${u.id}:state`, estimateS: settings.statePages.reduce((a, n) => a + 2 + n * 0.04, 0) });
+      for (const part of EXTRA_PARTS)
+        steps.push({ key: `${u.id}:${part.name}`, estimateS: part.estimateS(u.stack) });
+      steps.push({
+        key: `${u.id}:state`,
+        estimateS: settings.statePages.reduce((a, n) => a + 2 + n * 0.04, 0),
+      });
       const kills = Math.min(settings.maxKills, heavy ? 8 : 4);
       steps.push({
         key: `${u.id}:chaos`,
@@ -146,13 +153,18 @@ const say = (line: string) => console.error(`[compare] ${line}`);
 const began = Date.now();
 
 if (values.plan) {
-  say(`${units.map((u) => u.id).join(', ')}: ${steps.length} steps, about ${Math.round(progress.totalEstimateS / 60)} min`);
-  for (const cell of planCells(sweepOptions)) say(`  cell N=${cell.pages} L=${cell.latencyMs} ms: ${cell.runs} interleaved runs`);
+  say(
+    `${units.map((u) => u.id).join(', ')}: ${steps.length} steps, about ${Math.round(progress.totalEstimateS / 60)} min`,
+  );
+  for (const cell of planCells(sweepOptions))
+    say(`  cell N=${cell.pages} L=${cell.latencyMs} ms: ${cell.runs} interleaved runs`);
   process.exit(0);
 }
 
 if (!values['matrix-only']) {
-  say(`${units.map((u) => u.id).join(', ')}; cap ${settings.cap} activities in flight; about ${Math.round(progress.totalEstimateS / 60)} min`);
+  say(
+    `${units.map((u) => u.id).join(', ')}; cap ${settings.cap} activities in flight; about ${Math.round(progress.totalEstimateS / 60)} min`,
+  );
   // T_ideal runs on the same kind of blob store as the stack it is compared with.
   const references = new Map<string, StackHandle>();
   const referenceFor = async (blobStore: 'local' | 'azure') => {
@@ -173,7 +185,10 @@ if (!values['matrix-only']) {
       const handle =
         u.id === 'reference'
           ? reference
-          : await upStack(u.stack, { settings: { ...capSettings(u.stack, settings.cap), ...u.settings }, verbose: false });
+          : await upStack(u.stack, {
+              settings: { ...capSettings(u.stack, settings.cap), ...u.settings },
+              verbose: false,
+            });
       const target = { name: u.id, apiUrl: handle.apiUrl, llmUrl: handle.llmUrl };
       const result: Record<string, unknown> = {
         stack: u.id,
@@ -191,11 +206,20 @@ if (!values['matrix-only']) {
         result.resources = { idle: await sampleResources(handle) };
         // CPU first, on the clean instance: a leftover run from chaos would burn CPU too.
         if (does('cpu')) {
-          progress.start(`${u.id}:cpu`, `${u.id}: CPU cost, ${settings.cpuInvoices} × ${settings.cpuPages}-page invoices at L = 0`);
-          result.cpu = await cpuPerInvoice(handle, { invoices: settings.cpuInvoices, pages: settings.cpuPages });
+          progress.start(
+            `${u.id}:cpu`,
+            `${u.id}: CPU cost, ${settings.cpuInvoices} × ${settings.cpuPages}-page invoices at L = 0`,
+          );
+          result.cpu = await cpuPerInvoice(handle, {
+            invoices: settings.cpuInvoices,
+            pages: settings.cpuPages,
+          });
         }
         if (!u.variant) {
-          progress.start(`${u.id}:load`, `${u.id}: load test (${settings.loadAmount} invoices, ${settings.loadConnections} connections)`);
+          progress.start(
+            `${u.id}:load`,
+            `${u.id}: load test (${settings.loadAmount} invoices, ${settings.loadConnections} connections)`,
+          );
           const load = await peakResourcesDuring(
             handle,
             runLoadTest(target, {
@@ -212,14 +236,18 @@ if (!values['matrix-only']) {
         }
         if (does('fanout')) {
           const ref = await referenceFor(u.stack === 'azure-durable-functions' ? 'azure' : 'local');
-          result.fanout = await sweep(target, { name: 'reference', apiUrl: ref.apiUrl, llmUrl: ref.llmUrl }, {
-            ...sweepOptions,
-            onCell: (cell, i) =>
-              progress.start(
-                `${u.id}:cell${i}`,
-                `${u.id}: fan-out N=${cell.pages} L=${cell.latencyMs} ms, ${cell.runs} runs interleaved with the reference`,
-              ),
-          });
+          result.fanout = await sweep(
+            target,
+            { name: 'reference', apiUrl: ref.apiUrl, llmUrl: ref.llmUrl },
+            {
+              ...sweepOptions,
+              onCell: (cell, i) =>
+                progress.start(
+                  `${u.id}:cell${i}`,
+                  `${u.id}: fan-out N=${cell.pages} L=${cell.latencyMs} ms, ${cell.runs} runs interleaved with the reference`,
+                ),
+            },
+          );
         }
         if (!u.variant) {
           for (const part of EXTRA_PARTS) {

@@ -1,7 +1,7 @@
 import type { Timings } from '@invoice/shared/flow/types';
 import { invoiceOf, type Target, timeInvoice } from '../bench/e2e';
 import { mockLlm } from '../mock-llm/remote';
-import { median, pairedRatios, type Summary, summarize } from './stats';
+import { formatSummary, median, pairedRatios, type Summary, summarize } from './stats';
 
 /** One cell of the sweep: N pages at mock-LLM latency L, k interleaved runs. */
 export type CellPlan = { pages: number; latencyMs: number; runs: number };
@@ -90,7 +90,11 @@ export function summarizeRuns(runs: RunSample[], pages: number, llmCap = 0) {
       good.map((r) => dispatchOverheadMs(r, pages, llmCap)).filter((v): v is number => v !== undefined),
     ),
     orchestration: of((t) => t.orchestrationMs),
-    gaps: { queue: of((t) => t.queueMs), dispatch: of((t) => t.dispatchGapMs), collect: of((t) => t.collectGapMs) },
+    gaps: {
+      queue: of((t) => t.queueMs),
+      dispatch: of((t) => t.dispatchGapMs),
+      collect: of((t) => t.collectGapMs),
+    },
     split: of((t) => t.splitMs),
     extractWall: of((t) => t.extractMs),
     llmCallMs: median(good.map((r) => r.llmCallMs)),
@@ -118,9 +122,9 @@ const round = (n: number) => Math.round(n * 10) / 10;
 export function toRow(cell: CellPlan, measured: RunSample[], ideal: RunSample[], llmCap = 0): SweepRow {
   const m = summarizeRuns(measured, cell.pages, llmCap);
   const i = summarizeRuns(ideal, cell.pages, llmCap);
-  const okPairs = measured
-    .map((r, k) => [r, ideal[k]] as const)
-    .filter(([a, b]) => a.ok && b?.ok) as Array<readonly [RunSample, RunSample]>;
+  const okPairs = measured.map((r, k) => [r, ideal[k]] as const).filter(([a, b]) => a.ok && b?.ok) as Array<
+    readonly [RunSample, RunSample]
+  >;
   const overheadMs = round(m.e2e.median - i.e2e.median);
   return {
     pages: cell.pages,
@@ -178,4 +182,18 @@ export async function sweep(target: Target, reference: Target, options: SweepOpt
 export function estimateCellSeconds(cell: CellPlan, sameTarget = false): number {
   const one = 0.15 + 0.03 * cell.pages + cell.latencyMs / 1000;
   return cell.runs * one * (sameTarget ? 1 : 2) + one * 2;
+}
+
+/** A row as one flat line for a printed table. */
+export function printableRow(row: SweepRow) {
+  return {
+    N: row.pages,
+    'L ms': row.latencyMs,
+    'end-to-end ms': formatSummary(row.measured.e2e),
+    'ideal ms': formatSummary(row.ideal.e2e),
+    ratio: formatSummary(row.ratio),
+    'dispatch overhead ms': formatSummary(row.measured.dispatchOverhead),
+    'gaps ms q/d/c': `${row.measured.gaps.queue.median}/${row.measured.gaps.dispatch.median}/${row.measured.gaps.collect.median}`,
+    errors: row.measured.errors,
+  };
 }

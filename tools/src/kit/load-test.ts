@@ -29,7 +29,12 @@ export type LoadOptions = {
  * autocannon's `duration` is rounded up to its next 1 s tick, which made 12 invoices in 2.1 s
  * read as 4/s; this is the exact window.
  */
-export function throughput(p: { startedAtMs: number; lastResponseAtMs: number; correct: number; pages: number }) {
+export function throughput(p: {
+  startedAtMs: number;
+  lastResponseAtMs: number;
+  correct: number;
+  pages: number;
+}) {
   const wallMs = Math.max(p.lastResponseAtMs - p.startedAtMs, 1e-9);
   return {
     wallMs,
@@ -163,8 +168,7 @@ export async function measureKitOverhead(sampleName: string, connections: number
     // autocannon's histogram counts whole milliseconds, too coarse for a no-op; with closed-loop
     // connections, connections × duration / requests is the mean time one request took.
     return {
-      noopMeanMs:
-        Math.round(((connections * result.wallMs) / Math.max(result.requests, 1)) * 1000) / 1000,
+      noopMeanMs: Math.round(((connections * result.wallMs) / Math.max(result.requests, 1)) * 1000) / 1000,
       noopP99Ms: result.latencyMs.p99,
       requests: result.requests,
       errors: result.errorCount,

@@ -20,7 +20,10 @@ describe('CPU accounting from /proc', () => {
   });
 
   it("agrees within 10 % with a child's own process.cpuUsage()", async () => {
-    const child = spawn(process.execPath, ['-e', BURNER], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', BURNER], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const [line] = (await once(child.stdout!, 'data')) as [Buffer];
       const reported = (JSON.parse(line.toString()) as { ms: number }).ms;

@@ -105,7 +105,10 @@ export async function cpuCostOf<T>(stack: StackHandle, work: () => Promise<T>, e
   const { result, peak } = await peakResourcesDuring(stack, work(), 500);
   const after = await stackCpuMs(stack, exclude);
   const perProcess = Object.fromEntries(
-    Object.entries(after.perProcess).map(([name, ms]) => [name, Math.round(ms - (before.perProcess[name] ?? 0))]),
+    Object.entries(after.perProcess).map(([name, ms]) => [
+      name,
+      Math.round(ms - (before.perProcess[name] ?? 0)),
+    ]),
   );
   return { result, cpuMs: Math.round(after.totalMs - before.totalMs), perProcess, peakRssMiB: peak.rssMiB };
 }

@@ -69,7 +69,8 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 export function summarize(values: number[], digits = 1): Summary {
   const s = sortNumbers(values.filter((v) => Number.isFinite(v)));
   const n = s.length;
-  if (n === 0) return { n, median: Number.NaN, ci: [Number.NaN, Number.NaN], coverage: 0, min: NaN, max: NaN };
+  if (n === 0)
+    return { n, median: Number.NaN, ci: [Number.NaN, Number.NaN], coverage: 0, min: NaN, max: NaN };
   const ranks = medianRanks(n);
   return {
     n,
@@ -101,9 +102,7 @@ export type Ranked<T> = { name: string; value: T };
  * "A ≈ B" (tie within noise) otherwise. Sorted by median, so the lowest comes first.
  */
 export function pairwiseRanking(entries: Array<Ranked<Summary>>) {
-  const sorted = [...entries]
-    .filter((e) => e.value.n > 0)
-    .sort((a, b) => a.value.median - b.value.median);
+  const sorted = [...entries].filter((e) => e.value.n > 0).sort((a, b) => a.value.median - b.value.median);
   const apart: Array<[string, string]> = [];
   const ties: Array<[string, string]> = [];
   for (let i = 0; i < sorted.length; i++)
@@ -124,14 +123,13 @@ export function rankingSentence(entries: Array<Ranked<Summary>>, lowerIs: string
   const { apart, ties } = pairwiseRanking(entries);
   const parts: string[] = [];
   if (apart.length) parts.push(apart.map(([a, b]) => `${a} ${lowerIs} than ${b}`).join('; '));
-  if (ties.length)
-    parts.push(`tie within noise: ${ties.map(([a, b]) => `${a} ≈ ${b}`).join(', ')}`);
+  if (ties.length) parts.push(`tie within noise: ${ties.map(([a, b]) => `${a} ≈ ${b}`).join(', ')}`);
   return parts.join('. ') || 'nothing to rank';
 }
 
-/** "1234 [1200–1290] n=10" with min/max spelled out when there is no p95. */
-export function formatSummary(s: Summary, unit = ''): string {
-  if (!s.n) return '-';
+/** "1234 [1200–1290] n=10" (median [95 % CI] n), ", p95 …" only when n is large enough; "-" when empty. */
+export function formatSummary(s: Summary | undefined, unit = ''): string {
+  if (!s?.n || !Number.isFinite(s.median)) return '-';
   const base = `${s.median}${unit} [${s.ci[0]}–${s.ci[1]}] n=${s.n}`;
   return s.p95 !== undefined ? `${base}, p95 ${s.p95}` : base;
 }

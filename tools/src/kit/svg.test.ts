@@ -15,12 +15,26 @@ describe('charts', () => {
       xLabel: 'N',
       yLabel: 'ms',
       series: [
-        { name, points: [[1, 100, 90, 110], [10, 200, 180, 230]] },
-        { name: 'Temporal', points: [[1, 150], [10, 260]] },
+        {
+          name,
+          points: [
+            [1, 100, 90, 110],
+            [10, 200, 180, 230],
+          ],
+        },
+        {
+          name: 'Temporal',
+          points: [
+            [1, 150],
+            [10, 260],
+          ],
+        },
       ],
     });
     const width = Number(/width="(\d+)"/.exec(svg)![1]);
-    const legendX = Number(new RegExp(`<text x="([\\d.]+)"[^>]*>${name.replace(/[()]/g, '\\$&')}</text>`).exec(svg)![1]);
+    const legendX = Number(
+      new RegExp(`<text x="([\\d.]+)"[^>]*>${name.replace(/[()]/g, '\\$&')}</text>`).exec(svg)![1],
+    );
     expect(legendX + name.length * 6.8).toBeLessThanOrEqual(width);
     expect(svg).toContain('<polygon'); // the band of the series with intervals
     expect(svg.match(/stroke-width="1.5"/g)).toHaveLength(2); // one error bar per point with an interval

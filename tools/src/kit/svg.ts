@@ -74,7 +74,9 @@ export function lineChart(o: { title: string; xLabel: string; yLabel: string; se
         const [lo, hi] = [py(p[2]!).toFixed(1), py(p[3]!).toFixed(1)];
         body.push(`<line x1="${cx}" x2="${cx}" y1="${lo}" y2="${hi}" stroke="${color}" stroke-width="1.5"/>`);
         for (const y of [lo, hi])
-          body.push(`<line x1="${Number(cx) - 4}" x2="${Number(cx) + 4}" y1="${y}" y2="${y}" stroke="${color}"/>`);
+          body.push(
+            `<line x1="${Number(cx) - 4}" x2="${Number(cx) + 4}" y1="${y}" y2="${y}" stroke="${color}"/>`,
+          );
       }
       body.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`);
     }
@@ -108,7 +110,9 @@ export function barChart(o: {
     const top = b.high !== undefined && Number.isFinite(b.high) ? b.high : b.value;
     if (b.low !== undefined && b.high !== undefined && Number.isFinite(b.low) && Number.isFinite(b.high)) {
       const cx = x + slot * 0.35;
-      body.push(`<line x1="${cx}" x2="${cx}" y1="${py(b.low)}" y2="${py(b.high)}" stroke="#222" stroke-width="1.5"/>`);
+      body.push(
+        `<line x1="${cx}" x2="${cx}" y1="${py(b.low)}" y2="${py(b.high)}" stroke="#222" stroke-width="1.5"/>`,
+      );
       for (const y of [b.low, b.high])
         body.push(`<line x1="${cx - 6}" x2="${cx + 6}" y1="${py(y)}" y2="${py(y)}" stroke="#222"/>`);
     }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { printTable } from '../../bench/e2e';
 import { upStack } from '../../launcher/launcher';
-import { sweep } from '../fanout';
+import { printableRow, sweep } from '../fanout';
 import { provenance, writeResult } from '../results';
 import { parseSettings } from './common';
 
@@ -10,13 +10,13 @@ const { values, positionals } = parseArgs({
   options: {
     pages: { type: 'string', default: '1,10,50,100,200,500' },
     latencies: { type: 'string', default: '0,500' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
     set: { type: 'string', multiple: true },
   },
 });
 const stack = positionals[0];
 if (!stack) {
-  console.error('usage: pnpm fanout <stack> [--pages 1,10,50,100,200,500] [--latencies 0,500] [--runs 3]');
+  console.error('usage: pnpm fanout <stack> [--pages 1,10,50,100,200,500] [--latencies 0,500] [--runs 5]');
   process.exit(2);
 }
 const options = {
@@ -30,13 +30,9 @@ const target =
     ? reference
     : await upStack(stack, { settings: parseSettings(values.set), verbose: true });
 try {
-  const { rows, cells } = await sweep(
-    { name: stack, ...target },
-    { name: 'reference', ...reference },
-    options,
-  );
-  printTable(rows);
-  await writeResult(`fanout-${stack}.json`, { stack, ...provenance(), options, rows, cells });
+  const { rows, raw } = await sweep({ name: stack, ...target }, { name: 'reference', ...reference }, options);
+  printTable(rows.map(printableRow));
+  await writeResult(`fanout-${stack}.json`, { stack, ...provenance(), options, rows, raw });
 } finally {
   if (target !== reference) await target.down();
   await reference.down();
