@@ -1,7 +1,14 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../launcher/registry';
-import { CAP_KNOBS, type Durability, isStandIn, MAX_ACTIVITIES_IN_FLIGHT, STAND_INS } from './bench-settings';
+import {
+  CAP_KNOBS,
+  DURABILITY,
+  type Durability,
+  isStandIn,
+  MAX_ACTIVITIES_IN_FLIGHT,
+  STAND_INS,
+} from './bench-settings';
 import type { KillReport } from './chaos';
 import type { SweepRow } from './fanout';
 import { RESULTS_DIR } from './results';
@@ -174,7 +181,7 @@ export async function writeMatrix(): Promise<string> {
   );
   for (const [stack, why] of Object.entries(STAND_INS))
     out.push(
-      `- **† ${label(stack)}**: ${why}; its timings and costs are not the Functions host's (see azure-durable-functions/SPEC.md). Its cells are shown and labelled, and it is left out of every ranking.`,
+      `- **†** ${label(stack).replace(/[†‡]? \(stand-in\)/, '')} is a stand-in: ${why}; its timings and costs are not the Functions host's (see azure-durable-functions/SPEC.md). Its cells are shown and labelled, and it is left out of every ranking.`,
     );
   out.push(
     '- **‡** Dapr runs daprd 1.18.2 built with one upstream fix that no release buildable here has yet ([dapr/dapr#10372](https://github.com/dapr/dapr/pull/10372), [patch](../tools/engines/patches/)): a live workflow is no longer deactivated when a leftover wake-up reminder finds its inbox empty. Without it, about half the runs at N = 50 wait out a fixed 1 s retry (see dapr/SPEC.md, "The 1-second steps"; `pnpm --filter @invoice/dapr bench --daprd stock` measures the release as tagged).',
@@ -193,13 +200,9 @@ export async function writeMatrix(): Promise<string> {
     table(
       ['stack', 'fsync per commit', 'setting', 'source'],
       ok
-        .filter((r) => r.durability)
-        .map((r) => [
-          label(r.stack),
-          r.durability!.fsyncPerCommit,
-          r.durability!.statement,
-          r.durability!.source,
-        ]),
+        .map((r) => ({ r, d: r.durability ?? DURABILITY[r.stack] }))
+        .filter(({ d }) => d)
+        .map(({ r, d }) => [label(r.stack), d!.fsyncPerCommit, d!.statement, d!.source]),
     ),
     '',
   );
@@ -359,7 +362,7 @@ export async function writeMatrix(): Promise<string> {
           cell(r.cpu!.cpuMsPerInvoice),
           cell(r.cpu!.cpuMsPerPage),
           r.cpu!.peakRssMiB,
-          r.durability?.fsyncPerCommit ?? '-',
+          (r.durability ?? DURABILITY[r.stack])?.fsyncPerCommit ?? '-',
           r.cpu!.errors,
         ]),
       ),
