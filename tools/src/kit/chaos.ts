@@ -219,6 +219,7 @@ export async function runChaos(stack: StackHandle, options: ChaosOptions) {
           ...options,
           invoices: options.invoices,
           pages: options.concurrentPages,
+          rateHang: 0, // hangs have their own batch below
         })
       : undefined;
   // Hung calls end only through the stack's own attempt timeout; every hang injected is one

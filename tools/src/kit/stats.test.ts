@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   binomialHalfCdf,
   compareIntervals,
+  formatSummary,
   medianRanks,
   pairwiseRanking,
   rankingSentence,
@@ -37,6 +38,9 @@ describe('median confidence interval (order statistics)', () => {
     expect(summarize(range(1, 20)).ci).toEqual([6, 15]);
     const small = summarize([30, 10, 20]);
     expect(small).toMatchObject({ n: 3, median: 20, ci: [10, 30], coverage: 0.75 });
+    expect(formatSummary(small)).toBe('20 [min–max 10–30] n=3');
+    expect(formatSummary(summarize(range(1, 10)))).toBe('5.5 [2–9] n=10');
+    expect(formatSummary(summarize(range(1, 20)))).toBe('10.5 [6–15] n=20, p95 19');
   });
 });
 

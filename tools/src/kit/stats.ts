@@ -127,9 +127,14 @@ export function rankingSentence(entries: Array<Ranked<Summary>>, lowerIs: string
   return parts.join('. ') || 'nothing to rank';
 }
 
-/** "1234 [1200–1290] n=10" (median [95 % CI] n), ", p95 …" only when n is large enough; "-" when empty. */
+/**
+ * "1234 [1200–1290] n=10" (median [95 % CI] n), ", p95 …" only when n is large enough, and
+ * "1234 [min–max 1100–1400] n=5" when n is too small for a 95 % interval; "-" when empty.
+ */
 export function formatSummary(s: Summary | undefined, unit = ''): string {
   if (!s?.n || !Number.isFinite(s.median)) return '-';
+  // Too few runs for a 95 % interval: say plainly that the bracket is the whole sample.
+  if (s.coverage < 0.95) return `${s.median}${unit} [min–max ${s.min}–${s.max}] n=${s.n}`;
   const base = `${s.median}${unit} [${s.ci[0]}–${s.ci[1]}] n=${s.n}`;
   return s.p95 !== undefined ? `${base}, p95 ${s.p95}` : base;
 }
