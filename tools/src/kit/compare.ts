@@ -167,12 +167,17 @@ if (!values['matrix-only']) {
   );
   // T_ideal runs on the same kind of blob store as the stack it is compared with.
   const references = new Map<string, StackHandle>();
+  // One reference at a time, so nothing idles beside the stack measured but its own reference.
   const referenceFor = async (blobStore: 'local' | 'azure') => {
+    for (const [kind, handle] of references)
+      if (kind !== blobStore) {
+        await handle.down();
+        references.delete(kind);
+      }
     if (!references.has(blobStore))
       references.set(blobStore, await upStack('reference', { settings: { BLOB_STORE: blobStore } }));
     return references.get(blobStore)!;
   };
-  const reference = await referenceFor('local');
   try {
     progress.start('kit', 'kit overhead: autocannon + golden check against an in-process no-op handler');
     await writeResult('compare/kit-overhead.json', {
@@ -182,13 +187,13 @@ if (!values['matrix-only']) {
     for (const u of units) {
       const does = (part: 'fanout' | 'cpu') => !u.variant || u.variant.parts.includes(part);
       progress.start(`${u.id}:up`, `${u.id}: up`);
+      const reference = u.id === 'reference' ? await referenceFor('local') : undefined;
       const handle =
-        u.id === 'reference'
-          ? reference
-          : await upStack(u.stack, {
-              settings: { ...capSettings(u.stack, settings.cap), ...u.settings },
-              verbose: false,
-            });
+        reference ??
+        (await upStack(u.stack, {
+          settings: { ...capSettings(u.stack, settings.cap), ...u.settings },
+          verbose: false,
+        }));
       const target = { name: u.id, apiUrl: handle.apiUrl, llmUrl: handle.llmUrl };
       const result: Record<string, unknown> = {
         stack: u.id,
@@ -290,11 +295,6 @@ if (!values['matrix-only']) {
       } finally {
         progress.start(`${u.id}:down`, `${u.id}: down`);
         if (handle !== reference) await handle.down();
-        // The Azurite-backed reference serves Durable Functions only.
-        if (u.stack === 'azure-durable-functions' && references.has('azure')) {
-          await references.get('azure')!.down();
-          references.delete('azure');
-        }
       }
     }
   } finally {
