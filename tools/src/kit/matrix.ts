@@ -134,8 +134,9 @@ async function loadResults() {
 export type ExtraSection = (results: StackResult[], charts: string) => Promise<string[]>;
 export const EXTRA_SECTIONS: ExtraSection[] = [];
 
-const rowAt = (r: StackResult, N: number, L: number) =>
-  r.fanout?.rows.find((x) => x.pages === N && x.latencyMs === L);
+/** The current-format row at (N, L); rows written before the interleaved sweep count as absent. */
+const rowAt = (r: StackResult, N: number, L: number): SweepRow | undefined =>
+  r.fanout?.rows?.find((x) => x.pages === N && x.latencyMs === L && isCurrentRow(x));
 /** A row written before the interleaved sweep (no summaries): skipped rather than misread. */
 const isCurrentRow = (x: SweepRow | undefined): x is SweepRow => !!x && !!x.measured?.e2e;
 const pt = (x: number, s: Summary): Point => [x, s.median, s.ci[0], s.ci[1]];
