@@ -241,6 +241,7 @@ export async function writeMatrix(): Promise<string> {
             cell(x.measured.dispatchOverhead),
             `${g.queue.median} / ${g.dispatch.median} / ${g.collect.median}`,
             x.measured.errors ? `⚠ ${x.measured.errors}` : 0,
+            (r.durability ?? DURABILITY[r.stack])?.fsyncPerCommit ?? '-',
           ];
         });
       out.push(
@@ -252,6 +253,7 @@ export async function writeMatrix(): Promise<string> {
             'dispatch overhead ms',
             'gaps ms (queue / dispatch / collect)',
             'errors',
+            'fsync per commit',
           ],
           rows,
         ),

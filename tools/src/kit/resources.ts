@@ -94,21 +94,3 @@ export async function stackCpuMs(stack: StackHandle, exclude: string[] = ['mock-
   }
   return { totalMs: Object.values(perProcess).reduce((a, b) => a + b, 0), perProcess };
 }
-
-/**
- * The CPU a piece of work cost a stack: CPU ms of its processes after minus before, and the peak
- * RSS seen meanwhile. Measure on a clean instance: leftover runs (a poisoned workflow retrying)
- * burn CPU too, and it would be counted. The engine-only benchmark uses it as well.
- */
-export async function cpuCostOf<T>(stack: StackHandle, work: () => Promise<T>, exclude = ['mock-llm']) {
-  const before = await stackCpuMs(stack, exclude);
-  const { result, peak } = await peakResourcesDuring(stack, work(), 500);
-  const after = await stackCpuMs(stack, exclude);
-  const perProcess = Object.fromEntries(
-    Object.entries(after.perProcess).map(([name, ms]) => [
-      name,
-      Math.round(ms - (before.perProcess[name] ?? 0)),
-    ]),
-  );
-  return { result, cpuMs: Math.round(after.totalMs - before.totalMs), perProcess, peakRssMiB: peak.rssMiB };
-}
