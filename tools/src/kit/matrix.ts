@@ -622,7 +622,7 @@ export function howToChoose(results: StackResult[]): string {
   );
   if (engines.length)
     lines.push(
-      `- **Survives every kill and hang we tried, with no lost or wrong invoice**: ${robust.map((r) => label(r.stack)).join(', ') || 'none'}. The reference pipeline shows what is lost without an orchestrator.`,
+      `- **Survives every kill${engines.some((r) => r.chaos!.hangs) ? ' and hang batch' : ''} we tried, with no lost or wrong invoice**: ${robust.map((r) => label(r.stack)).join(', ') || 'none'}. The reference pipeline shows what is lost without an orchestrator.`,
     );
   const small = real.filter((r) => r.loc && !r.variantOf).sort((a, b) => a.loc!.codeLines - b.loc!.codeLines);
   if (small.length)
