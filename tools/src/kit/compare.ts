@@ -45,7 +45,7 @@ const { values } = parseArgs({
     'hang-invoices': { type: 'string' },
     'max-kills': { type: 'string' },
     'state-pages': { type: 'string' },
-    variants: { type: 'boolean', default: true },
+    variants: { type: 'boolean' },
     plan: { type: 'boolean', default: false },
     'matrix-only': { type: 'boolean', default: false },
   },
@@ -109,7 +109,9 @@ const units: Unit[] = stackIds.flatMap((stack): Unit[] => {
   const variant = VARIANTS.find((v) => v.id === stack);
   if (variant) return [{ id: variant.id, stack: variant.stack, settings: variant.settings, variant }];
   const own: Unit = { id: stack, stack, settings: {} };
-  const variants = values.variants && !values.stacks ? VARIANTS.filter((v) => v.stack === stack) : [];
+  // Variants run in the full comparison (not --quick, not with --stacks) unless named or --variants.
+  const withVariants = values.variants ?? (!quick && !values.stacks);
+  const variants = withVariants ? VARIANTS.filter((v) => v.stack === stack) : [];
   return [own, ...variants.map((v) => ({ id: v.id, stack: v.stack, settings: v.settings, variant: v }))];
 });
 
@@ -139,7 +141,7 @@ function planSteps(): Step[] {
       const kills = Math.min(settings.maxKills, heavy ? 8 : 4);
       steps.push({
         key: `${u.id}:chaos`,
-        estimateS: kills * 12 + settings.chaosInvoices * 0.2 + (settings.hangInvoices ? 45 : 0),
+        estimateS: kills * 12 + settings.chaosInvoices * 0.2 + (settings.hangInvoices ? 75 : 0),
       });
     }
     steps.push({ key: `${u.id}:down`, estimateS: 5 });
