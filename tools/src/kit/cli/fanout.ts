@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { printTable } from '../../bench/e2e';
 import { upStack } from '../../launcher/launcher';
+import { capSettings } from '../bench-settings';
 import { printableRow, sweep } from '../fanout';
 import { provenance, writeResult } from '../results';
 import { parseSettings } from './common';
@@ -24,11 +25,18 @@ const options = {
   latencies: values.latencies.split(',').map(Number),
   runs: Number(values.runs),
 };
-const reference = await upStack('reference', { verbose: true });
-const target =
+const target = await upStack(stack, {
+  settings: { ...capSettings(stack), ...parseSettings(values.set) },
+  verbose: true,
+});
+// T_ideal on the same kind of blob store as the stack (local folder or Azurite).
+const reference =
   stack === 'reference'
-    ? reference
-    : await upStack(stack, { settings: parseSettings(values.set), verbose: true });
+    ? target
+    : await upStack('reference', {
+        settings: { BLOB_STORE: target.env.BLOB_STORE ?? 'local' },
+        verbose: true,
+      });
 try {
   const { rows, raw } = await sweep({ name: stack, ...target }, { name: 'reference', ...reference }, options);
   printTable(rows.map(printableRow));
