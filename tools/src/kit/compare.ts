@@ -92,12 +92,18 @@ const sweepOptions: Omit<SweepOptions, 'onCell'> = {
 };
 
 /**
- * Where the engine-only benchmark and the saturation ramp plug in: each part runs on the
- * stack's handle after the latency sweep and its JSON lands under its name in
- * compare/<stack>.json (matrix.ts renders `engineOnly` and `saturation` when present).
+ * Where the engine-only benchmark and the saturation ramp plug in. A part without `settings`
+ * runs on the stack's own instance after the latency sweep; a part with `settings` (e.g.
+ * `{ ACTIVITY_MODE: 'synthetic' }` for the engine-only set) gets its own fresh instance with
+ * those settings and the common cap, brought up after the real-flow instance is down, so only
+ * one stack's processes run at a time. Its JSON lands under `name` in compare/<stack>.json
+ * (matrix.ts EXTRA_SECTIONS render `engineOnly` and `saturation` when present). Wiring, e.g.:
+ *   { name: 'engineOnly', settings: { ACTIVITY_MODE: 'synthetic' }, estimateS: () => 240,
+ *     run: (h, c) => runEngineBench({ name: c.stack, apiUrl: h.apiUrl, llmUrl: h.llmUrl, handle: h }, …) }
  */
 type ExtraPart = {
   name: 'engineOnly' | 'saturation' | (string & {});
+  settings?: Record<string, string>;
   estimateS: (stack: string) => number;
   run: (handle: StackHandle, ctx: { stack: string; quick: boolean; cap: number }) => Promise<unknown>;
 };
@@ -132,7 +138,7 @@ function planSteps(): Step[] {
           estimateS: estimateCellSeconds(cell, u.stack === 'reference'),
         });
     if (!u.variant) {
-      for (const part of EXTRA_PARTS)
+      for (const part of EXTRA_PARTS.filter((p) => !p.settings))
         steps.push({ key: `${u.id}:${part.name}`, estimateS: part.estimateS(u.stack) });
       steps.push({
         key: `${u.id}:state`,
@@ -145,6 +151,9 @@ function planSteps(): Step[] {
       });
     }
     steps.push({ key: `${u.id}:down`, estimateS: 5 });
+    if (!u.variant && u.stack !== 'reference')
+      for (const part of EXTRA_PARTS.filter((p) => p.settings))
+        steps.push({ key: `${u.id}:${part.name}`, estimateS: part.estimateS(u.stack) });
   }
   return steps;
 }
@@ -257,7 +266,7 @@ if (!values['matrix-only']) {
           );
         }
         if (!u.variant) {
-          for (const part of EXTRA_PARTS) {
+          for (const part of EXTRA_PARTS.filter((p) => !p.settings)) {
             progress.start(`${u.id}:${part.name}`, `${u.id}: ${part.name}`);
             result[part.name] = await part
               .run(handle, { stack: u.stack, quick, cap: settings.cap })
@@ -293,11 +302,29 @@ if (!values['matrix-only']) {
         await writeResult(`compare/${u.id}.json`, result);
       } catch (error) {
         say(`${u.id}: FAILED ${(error as Error).stack}`);
-        await writeResult(`compare/${u.id}.json`, { ...result, failed: (error as Error).message });
+        result.failed = (error as Error).message;
+        await writeResult(`compare/${u.id}.json`, result);
       } finally {
         progress.start(`${u.id}:down`, `${u.id}: down`);
         if (handle !== reference) await handle.down();
       }
+      // Parts that need the stack configured otherwise: one fresh instance each, then down.
+      if (!u.variant && u.stack !== 'reference')
+        for (const part of EXTRA_PARTS.filter((p) => p.settings)) {
+          progress.start(`${u.id}:${part.name}`, `${u.id}: ${part.name} (own instance)`);
+          const own = await upStack(u.stack, {
+            settings: { ...capSettings(u.stack, settings.cap), ...part.settings },
+            verbose: false,
+          }).catch((error: Error) => error);
+          result[part.name] =
+            own instanceof Error
+              ? { failed: own.message }
+              : await part
+                  .run(own, { stack: u.stack, quick, cap: settings.cap })
+                  .catch((error: Error) => ({ failed: error.message }))
+                  .finally(() => own.down());
+          await writeResult(`compare/${u.id}.json`, result);
+        }
     }
   } finally {
     for (const r of references.values()) await r.down();
