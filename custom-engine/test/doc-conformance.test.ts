@@ -1,5 +1,5 @@
 /**
- * The API document the engine was built from (shared/reference/dag-orchestrator-api.md), run as
+ * The API document the engine was built from (summarised in docs/DESIGN.md), run as
  * written against the running engine on SQLite and on PostgreSQL: the engine's HTTP API served
  * on a local port and a worker, the same code api-main.ts and worker-main.ts run (in this test
  * process: starting the launcher's processes would triple the file's time), over a SQLite file

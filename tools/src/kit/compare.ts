@@ -292,7 +292,8 @@ if (!values['matrix-only']) {
             concurrentPages: 3,
             rate500: 0.1,
             rate429: 0.05,
-            only: killable.slice(0, settings.maxKills),
+            // Every kill (and the all-sidecars case) unless --max-kills trims the list (--quick: one).
+            only: killable.length > settings.maxKills ? killable.slice(0, settings.maxKills) : undefined,
             hangInvoices: settings.hangInvoices,
             rateHang: 0.05,
             hangTimeoutMs: 180_000,
