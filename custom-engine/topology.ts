@@ -57,7 +57,7 @@ const topology: TopologyFactory = async (ctx) => {
     kind: 'api',
     killable: true,
     ...tsxCommand(ctx, 'custom-engine/src/api-main.ts'),
-    env: { ...shared, PORT: String(api) },
+    env: { ...shared, ...passThrough, PORT: String(api) },
     dependsOn: storage,
     ready: { http: `${apiUrl}/healthz` },
   });

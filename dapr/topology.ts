@@ -46,11 +46,14 @@ function writeResources(
   mkdirSync(dir, { recursive: true });
   for (const file of files) {
     const template = readFileSync(join(ctx.repoRoot, 'dapr/components', file), 'utf8');
-    const text = template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-      const value = { DATA_DIR: dataDir, ...values }[key];
-      if (value === undefined) throw new Error(`dapr/components/${file}: no value for {{${key}}}`);
-      return value;
-    });
+    const text = template
+      .replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+        const value = { DATA_DIR: dataDir, ...values }[key];
+        if (value === undefined) throw new Error(`dapr/components/${file}: no value for {{${key}}}`);
+        return value;
+      })
+      // A number, so not a {{...}} placeholder (YAML would read that as a mapping).
+      .replace(/(maxConcurrentActivityInvocations:\s*)\d+/, `$1${values.MAX_ACTIVITIES ?? 512}`);
     const path = join(dir, file);
     if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text);
   }
@@ -76,8 +79,12 @@ const topology: TopologyFactory = async (ctx) => {
     throw new Error(`dapr: settings.daprd must be patched or stock, not "${daprd}"`);
   const bins = daprBinaries(ctx.repoRoot, daprd);
   const logLevel = ctx.settings.daprLogLevel ?? 'info';
-  /** spec.workflow.maxConcurrentActivityInvocations in components/config.yaml */
-  const maxActivities = 512;
+  /** spec.workflow.maxConcurrentActivityInvocations in components/config.yaml (`--set maxActivities=N`) */
+  const maxActivities = Number(ctx.settings.maxActivities ?? 512);
+  if (!Number.isInteger(maxActivities) || maxActivities < 1)
+    throw new Error(
+      `dapr: settings.maxActivities must be a positive integer, not "${ctx.settings.maxActivities}"`,
+    );
   const dataDir = join(ctx.runDir, 'dapr-data');
   mkdirSync(dataDir, { recursive: true });
 
@@ -117,6 +124,7 @@ const topology: TopologyFactory = async (ctx) => {
     ['config.yaml', 'resiliency.yaml', `statestore-${state}.yaml`],
     {
       REDIS_HOST: redisHost,
+      MAX_ACTIVITIES: String(maxActivities),
     },
   );
 

@@ -73,11 +73,11 @@ if (values.history) {
 
 // compare-bench wrote the file; add what only Temporal can tell.
 const json = (await readResult<Record<string, unknown>>('temporal-bench.json')) ?? {};
-const single = bench.cells.find((c) => c.measured.pages === 1 && c.measured.latencyMs === 0)?.measured;
+const single = bench.rows.find((r) => r.pages === 1 && r.latencyMs === 0)?.measured;
 json.perActivityOverheadMs = single
   ? {
       // At N = 1, L = 0 the run is three activities in a row; what the stack adds around them, per activity.
-      fromOrchestrationAtN1: Math.round((single.inside.orchestrationMs / 3) * 10) / 10,
+      fromOrchestrationAtN1: Math.round((single.orchestration.median / 3) * 10) / 10,
       // and per extra page at L = 0 (slope between the smallest and largest N)
       ...perPageSlope(bench.rows),
     }

@@ -42,4 +42,10 @@ export type Timings = {
   aggregateMs: number;
   /** totalMs minus the time spent inside activities on the critical path. */
   orchestrationMs: number;
+  /** the gaps orchestrationMs is made of (absent from timings written before they existed) */
+  queueMs?: number;
+  dispatchGapMs?: number;
+  collectGapMs?: number;
+  /** median duration of one extract activity, measured inside it */
+  extractActivityMs?: number;
 };

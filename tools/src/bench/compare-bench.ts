@@ -1,4 +1,5 @@
-import { type SweepOptions, sweep } from '../kit/fanout';
+import { capSettings } from '../kit/bench-settings';
+import { printableRow, type SweepOptions, sweep } from '../kit/fanout';
 import { provenance, writeResult } from '../kit/results';
 import { upStack } from '../launcher/launcher';
 import { printTable } from './e2e';
@@ -16,23 +17,24 @@ export type BenchOptions = SweepOptions & {
  * benchmark script is this call with its N and L grid.
  */
 export async function benchAgainstReference(stack: string, options: BenchOptions) {
-  const target = await upStack(stack, { settings: options.settings });
+  // The same cap on activities in flight as every other benchmark (tools/src/kit/bench-settings.ts).
+  const target = await upStack(stack, { settings: { ...capSettings(stack), ...options.settings } });
   // T_ideal on the same kind of blob store as the stack (local folder or Azurite).
   const reference =
     stack === 'reference'
       ? target
       : await upStack('reference', { settings: { BLOB_STORE: target.env.BLOB_STORE ?? 'local' } });
   try {
-    const { cells, rows } = await sweep(
+    const { raw, rows } = await sweep(
       { name: stack, ...target },
       { name: 'reference', ...reference },
       options,
     );
     console.log(
-      `\n${stack}${options.label ? ` (${options.label})` : ''}: end-to-end p50 vs the reference pipeline (ms)`,
+      `\n${stack}${options.label ? ` (${options.label})` : ''}: end-to-end vs the reference pipeline, runs interleaved (median [95 % CI] n)`,
     );
-    printTable(rows);
-    const result = { stack, label: options.label, ...provenance(), options, rows, cells };
+    printTable(rows.map(printableRow));
+    const result = { stack, label: options.label, ...provenance(), options, rows, raw };
     await writeResult(options.file ?? `${stack}-bench.json`, result);
     return result;
   } finally {

@@ -2,6 +2,7 @@ import type { StatusBody } from '@invoice/shared/contract/types';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import type { Timings } from '@invoice/shared/flow/types';
 import { generateInvoicePdf } from '@invoice/shared/samples/generate';
+import { percentile } from '../kit/stats';
 import { mockLlm } from '../mock-llm/remote';
 
 /** One stack as the benchmarks see it: its contract API and its mock LLM. */
@@ -20,11 +21,9 @@ export type Cell = {
   maxInFlight: number;
 };
 
-export const percentile = (values: number[], p: number) => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
+export { percentile };
+
+/** Nearest-rank median (the lower middle for an even count), as this module always reported. */
 const median = (values: number[]) => percentile(values, 50);
 const round = (n: number) => Math.round(n * 10) / 10;
 

@@ -151,7 +151,15 @@ async function faultDuringFanout(
 /** Many invoices at once under injected 500s and 429s: every one must come back golden. */
 export async function concurrentUnderFailures(
   stack: StackHandle,
-  options: { invoices: number; pages: number; rate500: number; rate429: number; timeoutMs: number },
+  options: {
+    invoices: number;
+    pages: number;
+    rate500: number;
+    rate429: number;
+    /** calls that never answer: only the stack's attempt timeout (30 s) gets the page done */
+    rateHang?: number;
+    timeoutMs: number;
+  },
 ) {
   await mockLlm.neutral(stack.llmUrl);
   await mockLlm.configure(stack.llmUrl, {
@@ -159,7 +167,7 @@ export async function concurrentUnderFailures(
     failures: {
       rate429: options.rate429,
       rate500: options.rate500,
-      rateHang: 0,
+      rateHang: options.rateHang ?? 0,
       retryAfterSeconds: 0.1,
       script: [],
     },
@@ -178,7 +186,12 @@ export async function concurrentUnderFailures(
   const result = {
     invoices: options.invoices,
     pages: options.pages,
-    injected: { rate500: options.rate500, rate429: options.rate429, ...metrics.failures },
+    injected: {
+      rate500: options.rate500,
+      rate429: options.rate429,
+      rateHang: options.rateHang ?? 0,
+      ...metrics.failures,
+    },
     correct,
     incorrect: count((o) => o.outcome === 'completed') - correct,
     failed: count((o) => o.outcome === 'failed'),
@@ -203,6 +216,10 @@ export type ChaosOptions = {
   rate429: number;
   /** only these processes (default: every killable one); `sidecars` = every sidecar at once */
   only?: string[];
+  /** the hang scenario: this many invoices with `rateHang` of the LLM calls hanging (0 = skip) */
+  hangInvoices?: number;
+  rateHang?: number;
+  hangTimeoutMs?: number;
 };
 
 /** A fault whose injection itself failed: reported, never counted as a success. */
@@ -255,7 +272,21 @@ export async function runChaos(stack: StackHandle, options: ChaosOptions) {
           ...options,
           invoices: options.invoices,
           pages: options.concurrentPages,
+          rateHang: 0, // hangs have their own batch below
         })
       : undefined;
-  return { stack: stack.stack, options, kills, concurrent };
+  // Hung calls end only through the stack's own attempt timeout; every hang injected is one
+  // timeout the stack had to notice and retry (the invoices must still all come back golden).
+  const hangs =
+    (options.hangInvoices ?? 0) > 0
+      ? await concurrentUnderFailures(stack, {
+          invoices: options.hangInvoices!,
+          pages: options.concurrentPages,
+          rate500: 0,
+          rate429: 0,
+          rateHang: options.rateHang ?? 0.05,
+          timeoutMs: options.hangTimeoutMs ?? 180_000,
+        })
+      : undefined;
+  return { stack: stack.stack, options, kills, concurrent, hangs };
 }

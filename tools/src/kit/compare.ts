@@ -1,133 +1,342 @@
 import { parseArgs } from 'node:util';
 import { timeInvoice } from '../bench/e2e';
-import { upStack } from '../launcher/launcher';
+import { type StackHandle, upStack } from '../launcher/launcher';
 import { invoiceStacks } from '../launcher/registry';
+import {
+  type BenchVariant,
+  CAP_KNOBS,
+  capSettings,
+  DURABILITY,
+  isStandIn,
+  MAX_ACTIVITIES_IN_FLIGHT,
+  STAND_INS,
+  VARIANTS,
+} from './bench-settings';
 import { runChaos } from './chaos';
-import { sweep } from './fanout';
+import { cpuPerInvoice } from './cost';
+import { estimateCellSeconds, planCells, type SweepOptions, sweep } from './fanout';
 import { measureKitOverhead, runLoadTest } from './load-test';
 import { linesOfCode } from './loc';
 import { writeMatrix } from './matrix';
+import { Progress, type Step } from './progress';
 import { peakResourcesDuring, sampleResources } from './resources';
 import { provenance, writeResult } from './results';
 
-// `pnpm compare`: every stack in turn, the three tools at a sized-down default, then the matrix.
+// `pnpm compare`: every stack in turn (only one stack's processes besides the reference run at
+// a time), each tool at a sized-down default, then the matrix. `--quick` is the smoke check.
 const { values } = parseArgs({
   options: {
     stacks: { type: 'string' },
-    pages: { type: 'string', default: '1,10,50,200' },
+    quick: { type: 'boolean', default: false },
+    pages: { type: 'string' },
     latencies: { type: 'string', default: '0,500' },
-    runs: { type: 'string', default: '2' },
+    runs: { type: 'string' },
+    headline: { type: 'string', default: '50:500,10:500' },
+    'headline-runs': { type: 'string' },
+    'big-pages': { type: 'string', default: '200' },
+    'big-runs': { type: 'string' },
+    cap: { type: 'string', default: String(MAX_ACTIVITIES_IN_FLIGHT) },
+    'cpu-invoices': { type: 'string' },
+    'cpu-pages': { type: 'string', default: '10' },
     'load-amount': { type: 'string', default: '12' },
     'load-connections': { type: 'string', default: '4' },
     'chaos-pages': { type: 'string', default: '20' },
-    'chaos-invoices': { type: 'string', default: '100' },
-    'state-pages': { type: 'string', default: '50,500' },
+    'chaos-invoices': { type: 'string' },
+    'hang-invoices': { type: 'string' },
+    'max-kills': { type: 'string' },
+    'state-pages': { type: 'string' },
+    variants: { type: 'boolean' },
+    plan: { type: 'boolean', default: false },
     'matrix-only': { type: 'boolean', default: false },
   },
+  allowNegative: true,
 });
+const quick = values.quick;
+/** --quick shrinks every default; an explicit flag still wins. */
+const pick = (name: keyof typeof values, full: string, smoke: string) =>
+  String(values[name] ?? (quick ? smoke : full));
 const list = (s: string) => s.split(',').filter(Boolean).map(Number);
+const settings = {
+  pages: list(pick('pages', '1,10,50,200', '1,10,50')),
+  latencies: list(values.latencies),
+  runs: Number(pick('runs', '5', '3')),
+  headline: values.headline
+    .split(',')
+    .filter(Boolean)
+    .map((cell) => {
+      const [pages, latencyMs] = cell.split(':').map(Number);
+      return { pages: pages!, latencyMs: latencyMs! };
+    }),
+  headlineRuns: Number(pick('headline-runs', '10', '5')),
+  bigPages: Number(values['big-pages']),
+  bigRuns: Number(pick('big-runs', '3', '2')),
+  cap: Number(values.cap),
+  cpuInvoices: Number(pick('cpu-invoices', '20', '5')),
+  cpuPages: Number(values['cpu-pages']),
+  loadAmount: Number(values['load-amount']),
+  loadConnections: Number(values['load-connections']),
+  chaosPages: Number(values['chaos-pages']),
+  chaosInvoices: Number(pick('chaos-invoices', '100', '20')),
+  hangInvoices: Number(pick('hang-invoices', '20', '0')),
+  maxKills: Number(pick('max-kills', '99', '1')),
+  statePages: list(pick('state-pages', '50,500', '50')),
+};
+const sweepOptions: Omit<SweepOptions, 'onCell'> = {
+  pages: settings.pages,
+  latencies: settings.latencies,
+  runs: settings.runs,
+  headline: settings.headline,
+  headlineRuns: settings.headlineRuns,
+  bigPages: settings.bigPages,
+  bigRuns: settings.bigRuns,
+};
+
+/**
+ * Where the engine-only benchmark and the saturation ramp plug in. A part without `settings`
+ * runs on the stack's own instance after the latency sweep; a part with `settings` (e.g.
+ * `{ ACTIVITY_MODE: 'synthetic' }` for the engine-only set) gets its own fresh instance with
+ * those settings and the common cap, brought up after the real-flow instance is down, so only
+ * one stack's processes run at a time. Its JSON lands under `name` in compare/<stack>.json
+ * (matrix.ts EXTRA_SECTIONS render `engineOnly` and `saturation` when present). Wiring, e.g.:
+ *   { name: 'engineOnly', settings: { ACTIVITY_MODE: 'synthetic' }, estimateS: () => 240,
+ *     run: (h, c) => runEngineBench({ name: c.stack, apiUrl: h.apiUrl, llmUrl: h.llmUrl, handle: h }, …) }
+ */
+type ExtraPart = {
+  name: 'engineOnly' | 'saturation' | (string & {});
+  settings?: Record<string, string>;
+  estimateS: (stack: string) => number;
+  run: (handle: StackHandle, ctx: { stack: string; quick: boolean; cap: number }) => Promise<unknown>;
+};
+const EXTRA_PARTS: ExtraPart[] = [];
+
+type Unit = { id: string; stack: string; settings: Record<string, string>; variant?: BenchVariant };
+const stackIds = values.stacks ? values.stacks.split(',') : invoiceStacks();
+const units: Unit[] = stackIds.flatMap((stack): Unit[] => {
+  const variant = VARIANTS.find((v) => v.id === stack);
+  if (variant) return [{ id: variant.id, stack: variant.stack, settings: variant.settings, variant }];
+  const own: Unit = { id: stack, stack, settings: {} };
+  // Variants run in the full comparison (not --quick, not with --stacks) unless named or --variants.
+  const withVariants = values.variants ?? (!quick && !values.stacks);
+  const variants = withVariants ? VARIANTS.filter((v) => v.stack === stack) : [];
+  return [own, ...variants.map((v) => ({ id: v.id, stack: v.stack, settings: v.settings, variant: v }))];
+});
+
+/** Every step of the run with a rough estimate, for the ETA (and `--plan`). */
+function planSteps(): Step[] {
+  const steps: Step[] = [{ key: 'kit', estimateS: 8 }];
+  for (const u of units) {
+    const does = (part: 'fanout' | 'cpu') => !u.variant || u.variant.parts.includes(part);
+    const heavy = u.stack === 'dapr' || u.stack === 'azure-durable-functions';
+    steps.push({ key: `${u.id}:up`, estimateS: heavy ? 30 : 15 });
+    if (does('cpu'))
+      steps.push({ key: `${u.id}:cpu`, estimateS: 5 + settings.cpuInvoices * settings.cpuPages * 0.05 });
+    if (!u.variant) steps.push({ key: `${u.id}:load`, estimateS: 5 + settings.loadAmount * 0.5 });
+    if (does('fanout'))
+      for (const [i, cell] of planCells(sweepOptions).entries())
+        steps.push({
+          key: `${u.id}:cell${i}`,
+          estimateS: estimateCellSeconds(cell, u.stack === 'reference'),
+        });
+    if (!u.variant) {
+      for (const part of EXTRA_PARTS.filter((p) => !p.settings))
+        steps.push({ key: `${u.id}:${part.name}`, estimateS: part.estimateS(u.stack) });
+      steps.push({
+        key: `${u.id}:state`,
+        estimateS: settings.statePages.reduce((a, n) => a + 2 + n * 0.04, 0),
+      });
+      const kills = Math.min(settings.maxKills, heavy ? 8 : 4);
+      steps.push({
+        key: `${u.id}:chaos`,
+        estimateS: kills * 12 + settings.chaosInvoices * 0.2 + (settings.hangInvoices ? 75 : 0),
+      });
+    }
+    steps.push({ key: `${u.id}:down`, estimateS: 5 });
+    if (!u.variant && u.stack !== 'reference')
+      for (const part of EXTRA_PARTS.filter((p) => p.settings))
+        steps.push({ key: `${u.id}:${part.name}`, estimateS: part.estimateS(u.stack) });
+  }
+  return steps;
+}
+
+const steps = planSteps();
+const progress = new Progress(steps);
+const say = (line: string) => console.error(`[compare] ${line}`);
 const began = Date.now();
-const elapsed = () => `${Math.round((Date.now() - began) / 1000)} s`;
-const say = (line: string) => console.error(`[compare ${elapsed()}] ${line}`);
+
+if (values.plan) {
+  say(
+    `${units.map((u) => u.id).join(', ')}: ${steps.length} steps, about ${Math.round(progress.totalEstimateS / 60)} min`,
+  );
+  for (const cell of planCells(sweepOptions))
+    say(`  cell N=${cell.pages} L=${cell.latencyMs} ms: ${cell.runs} interleaved runs`);
+  process.exit(0);
+}
 
 if (!values['matrix-only']) {
-  const stacks = values.stacks ? values.stacks.split(',') : invoiceStacks();
-  say(`stacks: ${stacks.join(', ')}`);
+  say(
+    `${units.map((u) => u.id).join(', ')}; cap ${settings.cap} activities in flight; about ${Math.round(progress.totalEstimateS / 60)} min`,
+  );
   // T_ideal runs on the same kind of blob store as the stack it is compared with.
-  const references = new Map<string, Awaited<ReturnType<typeof upStack>>>();
-  const referenceFor = async (blobStore = 'local') => {
+  const references = new Map<string, StackHandle>();
+  // One reference at a time, so nothing idles beside the stack measured but its own reference.
+  const referenceFor = async (blobStore: 'local' | 'azure') => {
+    for (const [kind, handle] of references)
+      if (kind !== blobStore) {
+        await handle.down();
+        references.delete(kind);
+      }
     if (!references.has(blobStore))
       references.set(blobStore, await upStack('reference', { settings: { BLOB_STORE: blobStore } }));
     return references.get(blobStore)!;
   };
-  const reference = await referenceFor('local');
   try {
-    say('kit overhead: autocannon + golden check against an in-process no-op handler');
+    progress.start('kit', 'kit overhead: autocannon + golden check against an in-process no-op handler');
     await writeResult('compare/kit-overhead.json', {
       ...provenance(),
       ...(await measureKitOverhead('invoice-3p', 4)),
     });
-    for (const stack of stacks) {
-      say(`${stack}: up`);
-      const handle = stack === 'reference' ? reference : await upStack(stack, { verbose: false });
-      const target = { name: stack, apiUrl: handle.apiUrl, llmUrl: handle.llmUrl };
+    for (const u of units) {
+      const does = (part: 'fanout' | 'cpu') => !u.variant || u.variant.parts.includes(part);
+      progress.start(`${u.id}:up`, `${u.id}: up`);
+      const reference = u.id === 'reference' ? await referenceFor('local') : undefined;
+      const handle =
+        reference ??
+        (await upStack(u.stack, {
+          settings: { ...capSettings(u.stack, settings.cap), ...u.settings },
+          verbose: false,
+        }));
+      const target = { name: u.id, apiUrl: handle.apiUrl, llmUrl: handle.llmUrl };
+      const result: Record<string, unknown> = {
+        stack: u.id,
+        ...(u.variant ? { variantOf: u.stack, variantSettings: u.settings } : {}),
+        ...provenance(),
+        description: handle.topology.description,
+        settings: { ...capSettings(u.stack, settings.cap), ...u.settings },
+        cap: { maxActivitiesInFlight: settings.cap, knob: CAP_KNOBS[u.stack] },
+        durability: DURABILITY[u.id] ?? DURABILITY[u.stack],
+        ...(isStandIn(u.stack) ? { standIn: STAND_INS[u.stack] } : {}),
+        processes: handle.processes.map((p) => ({ name: p.name, kind: p.kind, killable: !!p.killable })),
+      };
       try {
         await timeInvoice(handle.apiUrl, 1); // warm the stack before sampling idle memory
-        const idle = await sampleResources(handle);
-        say(
-          `${stack}: load test (${values['load-amount']} invoices, ${values['load-connections']} connections)`,
-        );
-        const load = await peakResourcesDuring(
-          handle,
-          runLoadTest(target, {
-            connections: Number(values['load-connections']),
-            amount: Number(values['load-amount']),
-            durationS: 0,
-            sample: 'invoice-3p',
-            llm: { latency: { kind: 'fixed', ms: 100 } },
-            progress: false,
-          }),
-        );
-        say(`${stack}: fan-out sweep`);
-        const fanout = await sweep(
-          target,
-          { name: 'reference', apiUrl: reference.apiUrl, llmUrl: reference.llmUrl },
-          {
-            pages: list(values.pages),
-            latencies: list(values.latencies),
-            runs: Number(values.runs),
-          },
-        );
-        say(`${stack}: state size`);
-        const state = [];
-        for (const pages of list(values['state-pages'])) {
-          const run = await timeInvoice(handle.apiUrl, pages);
-          const size =
-            run.ok && handle.topology.stateSize ? await handle.topology.stateSize(run.body.id) : undefined;
-          state.push({ pages, ok: run.ok, ...size });
+        result.resources = { idle: await sampleResources(handle) };
+        // CPU first, on the clean instance: a leftover run from chaos would burn CPU too.
+        if (does('cpu')) {
+          progress.start(
+            `${u.id}:cpu`,
+            `${u.id}: CPU cost, ${settings.cpuInvoices} × ${settings.cpuPages}-page invoices at L = 0`,
+          );
+          result.cpu = await cpuPerInvoice(handle, {
+            invoices: settings.cpuInvoices,
+            pages: settings.cpuPages,
+          });
         }
-        say(`${stack}: chaos`);
-        // A stack that chaos wedges still keeps the numbers measured before it.
-        const chaos = await runChaos(handle, {
-          pages: Number(values['chaos-pages']),
-          latencyMs: 300,
-          timeoutMs: 90_000,
-          invoices: Number(values['chaos-invoices']),
-          concurrentPages: 3,
-          rate500: 0.1,
-          rate429: 0.05,
-        }).catch((error: Error) => ({ failed: error.message, kills: [], concurrent: undefined }));
-        await writeResult(`compare/${stack}.json`, {
-          stack,
-          ...provenance(),
-          description: handle.topology.description,
-          processes: handle.processes.map((p) => ({ name: p.name, kind: p.kind, killable: !!p.killable })),
-          resources: { idle, underLoad: load.peak },
-          load: load.result,
-          fanout,
-          state,
-          chaos,
-          loc: await linesOfCode(stack),
-        });
+        if (!u.variant) {
+          progress.start(
+            `${u.id}:load`,
+            `${u.id}: load test (${settings.loadAmount} invoices, ${settings.loadConnections} connections)`,
+          );
+          const load = await peakResourcesDuring(
+            handle,
+            runLoadTest(target, {
+              connections: settings.loadConnections,
+              amount: settings.loadAmount,
+              durationS: 0,
+              sample: 'invoice-3p',
+              llm: { latency: { kind: 'fixed', ms: 100 } },
+              progress: false,
+            }),
+          );
+          result.load = load.result;
+          result.resources = { ...(result.resources as object), underLoad: load.peak };
+        }
+        if (does('fanout')) {
+          const ref = await referenceFor(u.stack === 'azure-durable-functions' ? 'azure' : 'local');
+          result.fanout = await sweep(
+            target,
+            { name: 'reference', apiUrl: ref.apiUrl, llmUrl: ref.llmUrl },
+            {
+              ...sweepOptions,
+              onCell: (cell, i) =>
+                progress.start(
+                  `${u.id}:cell${i}`,
+                  `${u.id}: fan-out N=${cell.pages} L=${cell.latencyMs} ms, ${cell.runs} runs interleaved with the reference`,
+                ),
+            },
+          );
+        }
+        if (!u.variant) {
+          for (const part of EXTRA_PARTS.filter((p) => !p.settings)) {
+            progress.start(`${u.id}:${part.name}`, `${u.id}: ${part.name}`);
+            result[part.name] = await part
+              .run(handle, { stack: u.stack, quick, cap: settings.cap })
+              .catch((error: Error) => ({ failed: error.message }));
+          }
+          progress.start(`${u.id}:state`, `${u.id}: state size`);
+          const state = [];
+          for (const pages of settings.statePages) {
+            const run = await timeInvoice(handle.apiUrl, pages);
+            const size =
+              run.ok && handle.topology.stateSize ? await handle.topology.stateSize(run.body.id) : undefined;
+            state.push({ pages, ok: run.ok, ...size });
+          }
+          result.state = state;
+          progress.start(`${u.id}:chaos`, `${u.id}: chaos (kills, injected failures, hangs)`);
+          const killable = handle.processes.filter((p) => p.killable).map((p) => p.name);
+          // A stack that chaos wedges still keeps the numbers measured before it.
+          result.chaos = await runChaos(handle, {
+            pages: settings.chaosPages,
+            latencyMs: 300,
+            timeoutMs: 90_000,
+            invoices: settings.chaosInvoices,
+            concurrentPages: 3,
+            rate500: 0.1,
+            rate429: 0.05,
+            // Every kill (and the all-sidecars case) unless --max-kills trims the list (--quick: one).
+            only: killable.length > settings.maxKills ? killable.slice(0, settings.maxKills) : undefined,
+            hangInvoices: settings.hangInvoices,
+            rateHang: 0.05,
+            hangTimeoutMs: 180_000,
+          }).catch((error: Error) => ({ failed: error.message, kills: [], concurrent: undefined }));
+          result.loc = await linesOfCode(u.stack);
+        }
+        await writeResult(`compare/${u.id}.json`, result);
       } catch (error) {
-        say(`${stack}: FAILED ${(error as Error).stack}`);
-        await writeResult(`compare/${stack}.json`, {
-          stack,
-          ...provenance(),
-          failed: (error as Error).message,
-        });
+        say(`${u.id}: FAILED ${(error as Error).stack}`);
+        result.failed = (error as Error).message;
+        await writeResult(`compare/${u.id}.json`, result);
       } finally {
+        progress.start(`${u.id}:down`, `${u.id}: down`);
         if (handle !== reference) await handle.down();
       }
+      // Parts that need the stack configured otherwise: one fresh instance each, then down.
+      if (!u.variant && u.stack !== 'reference')
+        for (const part of EXTRA_PARTS.filter((p) => p.settings)) {
+          progress.start(`${u.id}:${part.name}`, `${u.id}: ${part.name} (own instance)`);
+          const own = await upStack(u.stack, {
+            settings: { ...capSettings(u.stack, settings.cap), ...part.settings },
+            verbose: false,
+          }).catch((error: Error) => error);
+          result[part.name] =
+            own instanceof Error
+              ? { failed: own.message }
+              : await part
+                  .run(own, { stack: u.stack, quick, cap: settings.cap })
+                  .catch((error: Error) => ({ failed: error.message }))
+                  .finally(() => own.down());
+          await writeResult(`compare/${u.id}.json`, result);
+        }
     }
   } finally {
     for (const r of references.values()) await r.down();
   }
   await writeResult('compare/run.json', {
     ...provenance(),
-    stacks,
+    stacks: units.map((u) => u.id),
+    quick,
     wallSeconds: Math.round((Date.now() - began) / 1000),
-    options: values,
+    settings,
+    cap: settings.cap,
   });
 }
 const file = await writeMatrix();

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { serveApp } from '@invoice/shared/contract/serve';
+import type { Timings } from '@invoice/shared/flow/types';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cell } from '../bench/e2e';
 import { type StackHandle, upStack } from '../launcher/launcher';
 import { concurrentUnderFailures, killDuringFanout } from './chaos';
-import { toRow } from './fanout';
+import { dispatchOverheadMs, idealFanoutMs, planCells, type RunSample, toRow } from './fanout';
 import { runLoadTest } from './load-test';
 
 describe('load test', () => {
@@ -39,35 +39,59 @@ describe('load test', () => {
 });
 
 describe('fan-out sweep', () => {
-  const cell = (p50: number, pages: number): Cell => ({
-    stack: 's',
-    pages,
-    latencyMs: 500,
-    runs: 3,
-    errors: 0,
-    e2eMs: { p50, p95: p50 + 10, mean: p50, samples: [p50] },
-    inside: { totalMs: p50, splitMs: 0, extractMs: 0, aggregateMs: 0, orchestrationMs: 42 },
-    maxInFlight: pages,
+  const timings = (extractMs: number): Timings => ({
+    totalMs: extractMs + 120,
+    splitMs: 100,
+    extractMs,
+    aggregateMs: 10,
+    orchestrationMs: 10,
+    queueMs: 4,
+    dispatchGapMs: 3,
+    collectGapMs: 3,
+  });
+  const run = (e2eMs: number, extractMs: number, ok = true): RunSample => ({
+    ok,
+    e2eMs,
+    timings: timings(extractMs),
+    llmCallMs: 500,
+    maxInFlight: 50,
   });
 
-  it('computes overhead = measured − ideal, in total and per page, from known cells', () => {
-    const row = toRow(cell(1300, 50), cell(1000, 50));
-    expect(row).toMatchObject({
-      pages: 50,
-      latencyMs: 500,
-      measuredP50: 1300,
-      idealP50: 1000,
-      overheadMs: 300,
-      overheadPerPageMs: 6,
-      ratio: 1.3,
-      p95: 1310,
-      orchestrationMs: 42,
-    });
-    expect(toRow(cell(990, 10), cell(1000, 10))).toMatchObject({
-      overheadMs: -10,
-      overheadPerPageMs: -1,
-      ratio: 0.99,
-    });
+  it('plans more runs for the headline cells and fewer for the big ones', () => {
+    expect(
+      planCells({
+        pages: [10, 50, 200],
+        latencies: [500],
+        runs: 5,
+        headline: [{ pages: 50, latencyMs: 500 }],
+        headlineRuns: 10,
+        bigPages: 200,
+        bigRuns: 3,
+      }).map((c) => c.runs),
+    ).toEqual([5, 10, 3]);
+  });
+
+  it('dispatch overhead = extract wall − ceil(N/C) × the mock’s per-call time', () => {
+    expect(idealFanoutMs(50, 0, 500)).toBe(500); // no cap: one wave
+    expect(idealFanoutMs(50, 32, 500)).toBe(1000); // two waves under C = 32
+    expect(dispatchOverheadMs(run(1300, 540), 50, 0)).toBe(40);
+    expect(dispatchOverheadMs(run(1300, 540, false), 50, 0)).toBeUndefined();
+  });
+
+  it('summarizes interleaved pairs: medians, paired ratios, failed runs as errors', () => {
+    const measured = [1300, 1310, 1290, 1305, 1295].map((ms) => run(ms, 540));
+    const ideal = [1000, 1010, 990, 1005, 995].map((ms) => run(ms, 510));
+    measured.push(run(9999, 540, false));
+    ideal.push(run(1000, 510));
+    const row = toRow({ pages: 50, latencyMs: 500, runs: 6 }, measured, ideal);
+    expect(row).toMatchObject({ pages: 50, latencyMs: 500, overheadMs: 300, overheadPerPageMs: 6 });
+    expect(row.measured.e2e).toMatchObject({ n: 5, median: 1300 });
+    expect(row.measured.errors).toBe(1);
+    expect(row.measured.dispatchOverhead.median).toBe(40);
+    expect(row.ideal.dispatchOverhead.median).toBe(10);
+    expect(row.ratio.n).toBe(5); // the failed pair is left out
+    expect(row.ratio.median).toBe(1.3);
+    expect(row.measured.gaps.dispatch.median).toBe(3);
   });
 });
 

@@ -13,6 +13,14 @@ export const ORCHESTRATION_FILES: Record<string, string> = {
 
 const STACK_FOLDERS: Record<string, string> = { reference: 'tools/src/reference' };
 
+/**
+ * A test file: `*.test.ts`, or anything under a top-level test/, tests/ or testing/ folder of the
+ * stack. `test-host/` is NOT tests: it is the host that runs Durable Functions here.
+ */
+export function isTestFile(pathInStack: string): boolean {
+  return pathInStack.endsWith('.test.ts') || /^(test|tests|testing)\//.test(pathInStack);
+}
+
 const countLines = (text: string) => text.split('\n').filter((line) => line.trim() !== '').length;
 
 async function walk(dir: string): Promise<string[]> {
@@ -41,10 +49,8 @@ export async function linesOfCode(stack: string) {
     stack,
     orchestrationFile: orchestration,
     orchestrationLines: orchestration ? await sum([join(REPO_ROOT, orchestration)]).catch(() => 0) : 0,
-    codeLines: await sum(
-      ts.filter((f) => !f.endsWith('.test.ts') && !relative(folder, f).startsWith('test')),
-    ),
-    testLines: await sum(ts.filter((f) => f.endsWith('.test.ts') || relative(folder, f).startsWith('test'))),
+    codeLines: await sum(ts.filter((f) => !isTestFile(relative(folder, f)))),
+    testLines: await sum(ts.filter((f) => isTestFile(relative(folder, f)))),
     files: ts.length,
   };
 }

@@ -1,21 +1,54 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../launcher/registry';
+import {
+  CAP_KNOBS,
+  DURABILITY,
+  type Durability,
+  isStandIn,
+  MAX_ACTIVITIES_IN_FLIGHT,
+  STAND_INS,
+} from './bench-settings';
 import type { KillReport } from './chaos';
 import type { SweepRow } from './fanout';
 import { RESULTS_DIR } from './results';
-import { barChart, lineChart } from './svg';
+import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary } from './stats';
+import { barChart, lineChart, type Point } from './svg';
 
-type StackResult = {
+type ChaosBatch = {
+  invoices: number;
+  correct: number;
+  incorrect: number;
+  failed: number;
+  lost: number;
+  duplicateActivityRuns: number;
+  injected: Record<string, number>;
+  wallMs?: number;
+};
+
+export type StackResult = {
   stack: string;
+  variantOf?: string;
+  variantSettings?: Record<string, string>;
   date: string;
   command?: string;
   failed?: string;
   description?: string;
+  standIn?: string;
+  durability?: Durability;
+  cap?: { maxActivitiesInFlight: number; knob?: string };
   processes?: Array<{ name: string; kind?: string; killable: boolean }>;
   resources?: {
     idle: { processes: number; rssMiB: number };
-    underLoad: { processes: number; rssMiB: number };
+    underLoad?: { processes: number; rssMiB: number };
+  };
+  cpu?: {
+    pages: number;
+    runs: number;
+    errors: number;
+    cpuMsPerInvoice: Summary;
+    cpuMsPerPage: Summary;
+    peakRssMiB: number;
   };
   load?: {
     correct: number;
@@ -23,36 +56,38 @@ type StackResult = {
     errors: Record<string, number>;
     invoicesPerSec: number;
     pagesPerSec: number;
-    latencyMs: { p50: number; p90: number; p99: number; mean: number };
+    wallMs?: number;
+    requests?: number;
+    latencyMs: { p50: number; p90: number; p99: number; mean: number; max?: number };
     llm?: { maxInFlight: number; duplicateSuccesses: number };
     options: { connections: number; amount?: number; sample: string };
   };
   fanout?: { rows: SweepRow[] };
   state?: Array<{ pages: number; ok: boolean; bytes?: number; events?: number; what?: string }>;
-  chaos?: {
-    kills: KillReport[];
-    concurrent?: {
-      invoices: number;
-      correct: number;
-      incorrect: number;
-      failed: number;
-      lost: number;
-      duplicateActivityRuns: number;
-      injected: Record<string, number>;
-    };
-  };
+  chaos?: { kills: KillReport[]; concurrent?: ChaosBatch; hangs?: ChaosBatch };
   loc?: { orchestrationFile?: string; orchestrationLines: number; codeLines: number; testLines: number };
+  /** filled by the engine-only benchmark and the saturation ramp (rendered by EXTRA_SECTIONS) */
+  engineOnly?: unknown;
+  saturation?: unknown;
 };
 
-const ORDER = ['reference', 'custom-engine', 'temporal', 'dapr', 'azure-durable-functions'];
+const ORDER = [
+  'reference',
+  'custom-engine',
+  'custom-engine-sync-full',
+  'temporal',
+  'dapr',
+  'azure-durable-functions',
+];
 const LABEL: Record<string, string> = {
   reference: 'reference (no orchestrator)',
   'custom-engine': 'custom engine',
+  'custom-engine-sync-full': 'custom engine, synchronous=FULL',
   temporal: 'Temporal',
   dapr: 'Dapr Workflow‡',
-  'azure-durable-functions': 'Durable Functions†',
+  'azure-durable-functions': 'Durable Functions† (stand-in)',
 };
-const label = (s: string) => LABEL[s] ?? s;
+export const label = (s: string) => LABEL[s] ?? s;
 const src = (s: string, path: string) => `[${s}](results/compare/${s}.json) \`${path}\``;
 const table = (header: string[], rows: Array<Array<string | number>>) =>
   [
@@ -60,6 +95,34 @@ const table = (header: string[], rows: Array<Array<string | number>>) =>
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+
+const cell = formatSummary;
+
+/** Percentiles only from enough requests; a dozen requests give a median and a maximum. */
+function loadLatency(load: NonNullable<StackResult['load']>): string {
+  const n = load.requests ?? load.correct + load.errorCount;
+  const l = load.latencyMs;
+  return n >= MIN_SAMPLES_FOR_P95
+    ? `p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99} (n=${n})`
+    : `median ${l.p50}, max ${l.max ?? l.p99} (n=${n})`;
+}
+
+/** Stacks that may appear in a ranking: real engines measured on the real product, not the reference. */
+export const rankable = (r: StackResult) => r.stack !== 'reference' && !isStandIn(r.variantOf ?? r.stack);
+
+/** One ranking line over the rankable stacks, or a note that there is nothing to rank. */
+export function ranking(
+  results: StackResult[],
+  value: (r: StackResult) => Summary | undefined,
+  lowerIs: string,
+): string {
+  const entries = results
+    .filter(rankable)
+    .map((r) => ({ name: label(r.stack), value: value(r) }))
+    .filter((e): e is { name: string; value: Summary } => !!e.value && e.value.n > 0);
+  if (entries.length < 2) return 'fewer than two rankable stacks measured';
+  return rankingSentence(entries, lowerIs);
+}
 
 async function loadResults() {
   const dir = join(RESULTS_DIR, 'compare');
@@ -74,6 +137,20 @@ async function loadResults() {
   return { results, run: await read('run.json'), kit: await read('kit-overhead.json') };
 }
 
+/**
+ * Sections the engine-only benchmark and the saturation ramp add: each gets the results and
+ * the charts folder and returns markdown lines (empty when its data is absent).
+ */
+export type ExtraSection = (results: StackResult[], charts: string) => Promise<string[]>;
+export const EXTRA_SECTIONS: ExtraSection[] = [];
+
+/** The current-format row at (N, L); rows written before the interleaved sweep count as absent. */
+const rowAt = (r: StackResult, N: number, L: number): SweepRow | undefined =>
+  r.fanout?.rows?.find((x) => x.pages === N && x.latencyMs === L && isCurrentRow(x));
+/** A row written before the interleaved sweep (no summaries): skipped rather than misread. */
+const isCurrentRow = (x: SweepRow | undefined): x is SweepRow => !!x && !!x.measured?.e2e;
+const pt = (x: number, s: Summary): Point => [x, s.median, s.ci[0], s.ci[1]];
+
 /** Regenerates docs/comparison-matrix.md and its SVG charts from docs/results/compare/*.json. */
 export async function writeMatrix(): Promise<string> {
   const { results, run, kit } = await loadResults();
@@ -81,6 +158,8 @@ export async function writeMatrix(): Promise<string> {
   const out: string[] = [];
   const charts = join(REPO_ROOT, 'docs/charts');
   await mkdir(charts, { recursive: true });
+  const withRows = ok.filter((r) => r.fanout?.rows.some(isCurrentRow));
+  const cap = run.cap ?? ok.find((r) => r.cap)?.cap?.maxActivitiesInFlight ?? MAX_ACTIVITIES_IN_FLIGHT;
 
   out.push('# Comparison matrix: one invoice flow on four orchestrators', '');
   out.push(
@@ -88,7 +167,7 @@ export async function writeMatrix(): Promise<string> {
     '',
   );
   out.push(
-    `- **Measured**: ${run.date ?? 'not yet'} on ${run.machine ? `${run.machine.cpus} × ${run.machine.model}, ${run.machine.memGiB} GiB, Node ${run.machine.node}` : '?'}`,
+    `- **Measured**: ${run.date ?? 'not yet'} on ${run.machine ? `${run.machine.cpus} × ${run.machine.model}, ${run.machine.memGiB} GiB, Node ${run.machine.node}` : '?'}${run.wallSeconds ? `, ${Math.round(run.wallSeconds / 60)} min` : ''}${run.quick ? ' (**`--quick`**: fewer runs, wider intervals)' : ''}`,
   );
   const commands = new Map<string, string[]>();
   for (const r of results)
@@ -97,11 +176,24 @@ export async function writeMatrix(): Promise<string> {
     `- **Commands**: ${[...commands].map(([command, stacks]) => `\`${command}\` (${stacks.map(label).join(', ')}, ${results.find((r) => r.stack === stacks[0])?.date ?? ''})`).join('; ')}`,
   );
   out.push(
-    '- **Every number** below comes from the JSON file named under its table, in `docs/results/compare/`.',
+    `- **Same cap everywhere**: every stack ran every benchmark with at most **${cap} activities in flight** (${Object.entries(
+      CAP_KNOBS,
+    )
+      .map(([s, knob]) => `${label(s)}: ${knob}`)
+      .join(
+        '; ',
+      )}). Set in [bench-settings.ts](../tools/src/kit/bench-settings.ts), \`pnpm compare --cap N\`.`,
   );
   out.push(
-    "- **†** Durable Functions runs on the SDK's own replay executor in our test host, not the Functions host (which cannot be installed here); its timings are not the Functions host's (see azure-durable-functions/SPEC.md).",
+    `- **How to read a cell**: \`median [95 % CI] n=k\`. The interval is the distribution-free order-statistic interval of the median (with n = 10 it spans the 2nd to the 9th of the sorted runs). With fewer than ${MIN_SAMPLES_FOR_P95} runs no p95 is shown: the CI and n say how far a median can be trusted. A ranking ("faster", "cheaper") is stated only where two intervals do not overlap; every other pair is a **tie within noise**.`,
   );
+  out.push(
+    '- **Every number** below comes from the JSON file named under its table, in `docs/results/compare/`.',
+  );
+  for (const [stack, why] of Object.entries(STAND_INS))
+    out.push(
+      `- **†** ${label(stack).replace(/[†‡]? \(stand-in\)/, '')} is a stand-in: ${why}; its timings and costs are not the Functions host's (see azure-durable-functions/SPEC.md). Its cells are shown and labelled, and it is left out of every ranking.`,
+    );
   out.push(
     '- **‡** Dapr runs daprd 1.18.2 with one part of an upstream change backported ([dapr/dapr#10372](https://github.com/dapr/dapr/pull/10372), merged, in no 1.18 release up to 1.18.3; checked 2026-12-01; [patch](../tools/engines/patches/)): a live workflow is no longer deactivated when a leftover wake-up reminder finds its inbox empty. The rest of #10372 (an idle reaper) is not backported. Without the patch, about half the runs at N = 50 wait out a fixed 1 s retry (see dapr/SPEC.md, "The 1-second steps"; `pnpm --filter @invoice/dapr bench --daprd stock` measures the release as tagged).',
   );
@@ -109,27 +201,96 @@ export async function writeMatrix(): Promise<string> {
     out.push(`- **${label(r.stack)} failed in this run**: ${r.failed}`);
   out.push('');
 
+  // Durability
+  out.push('## Durability setting of each engine, as measured', '');
+  out.push(
+    "Does one step's commit wait for an fsync? A commit that does not survives every process crash (all the kills below) but may be lost on an OS crash or power cut. No engine should win by skipping the disk, so the custom engine is measured both ways.",
+    '',
+  );
+  out.push(
+    table(
+      ['stack', 'fsync per commit', 'setting', 'source'],
+      ok
+        .map((r) => ({ r, d: r.durability ?? DURABILITY[r.stack] }))
+        .filter(({ d }) => d)
+        .map(({ r, d }) => [label(r.stack), d!.fsyncPerCommit, d!.statement, d!.source]),
+    ),
+    '',
+  );
+
+  const latencies = [
+    ...new Set(withRows.flatMap((r) => r.fanout!.rows.filter(isCurrentRow).map((x) => x.latencyMs))),
+  ].sort((a, b) => a - b);
+  const pages = [
+    ...new Set(withRows.flatMap((r) => r.fanout!.rows.filter(isCurrentRow).map((x) => x.pages))),
+  ].sort((a, b) => a - b);
+  const engines = withRows.filter((r) => r.stack !== 'reference');
+
+  // Headline
+  const headlines = [
+    [50, 500],
+    [10, 500],
+  ].filter(([N, L]) => engines.some((r) => isCurrentRow(rowAt(r, N!, L!))));
+  if (headlines.length) {
+    out.push('## Headline: orchestration overhead on a realistic fan-out', '');
+    out.push(
+      "Each run is interleaved with a run of the reference pipeline (stack, ideal, stack, ideal, …) on its own mock LLM with the same settings. **Dispatch overhead** comes from the run's own spans: the fan-out's wall time (first extract start to last extract end) minus the ideal fan-out ceil(N / C) × the mock's measured per-call time (no mock cap here, so one wave). PDF rendering is not in it, so rendering jitter cancels out. **Gaps** are the three stretches between activities (accepted → split, split → first extract, last extract → aggregate), medians. **Ratio** is end-to-end time over the interleaved reference run, pair by pair.",
+      '',
+    );
+    for (const [N, L] of headlines) {
+      out.push(`**N = ${N}, L = ${L} ms**`, '');
+      const rows = withRows
+        .filter((r) => isCurrentRow(rowAt(r, N!, L!)))
+        .map((r) => {
+          const x = rowAt(r, N!, L!)!;
+          const g = x.measured.gaps;
+          return [
+            label(r.stack),
+            cell(x.measured.e2e),
+            r.stack === 'reference' ? '×1' : cell(x.ratio),
+            cell(x.measured.dispatchOverhead),
+            `${g.queue.median} / ${g.dispatch.median} / ${g.collect.median}`,
+            x.measured.errors ? `⚠ ${x.measured.errors}` : 0,
+            (r.durability ?? DURABILITY[r.stack])?.fsyncPerCommit ?? '-',
+          ];
+        });
+      out.push(
+        table(
+          [
+            'stack',
+            'end-to-end ms',
+            'ratio to ideal',
+            'dispatch overhead ms',
+            'gaps ms (queue / dispatch / collect)',
+            'errors',
+            'fsync per commit',
+          ],
+          rows,
+        ),
+        '',
+      );
+      out.push(
+        `- Dispatch overhead: ${ranking(withRows, (r) => rowAt(r, N!, L!)?.measured.dispatchOverhead, 'lower')}.`,
+      );
+      out.push(`- End-to-end ratio: ${ranking(withRows, (r) => rowAt(r, N!, L!)?.ratio, 'faster')}.`, '');
+    }
+    out.push(`Source: ${withRows.map((r) => src(r.stack, 'fanout.rows')).join(', ')}`, '');
+  }
+
   // Latency vs N
-  const latencies = [...new Set(ok.flatMap((r) => r.fanout?.rows.map((x) => x.latencyMs) ?? []))].sort(
-    (a, b) => a - b,
-  );
-  const pages = [...new Set(ok.flatMap((r) => r.fanout?.rows.map((x) => x.pages) ?? []))].sort(
-    (a, b) => a - b,
-  );
   out.push('## Latency vs fan-out width', '');
   out.push(
-    'End-to-end p50 (p95) in ms, client-side `POST ?wait=true` until the 200, one invoice at a time; N pages, mock-LLM latency L per page. "ideal" is the reference pipeline (no orchestrator) measured right beside each cell, on the same kind of blob store as the stack (Durable Functions: Azurite). At L = 0 the flow is CPU-bound (PDF rendering), so a stack that spreads work over several processes can beat the single-process reference on 2 cores.',
+    'End-to-end time in ms, client-side `POST ?wait=true` until the 200, one invoice at a time; N pages, mock-LLM latency L per page. "ideal" is the reference pipeline (no orchestrator) in the runs interleaved with the stack\'s, on the same kind of blob store as the stack (Durable Functions: Azurite). At L = 0 the flow is CPU-bound (PDF rendering), so a stack that spreads work over several processes can beat the single-process reference on 2 cores.',
     '',
   );
   for (const L of latencies) {
     out.push(`**L = ${L} ms**`, '');
-    const engines = ok.filter((r) => r.stack !== 'reference');
     const rows = pages.map((N) => [
       N,
       ...engines.map((r) => {
-        const row = r.fanout?.rows.find((x) => x.pages === N && x.latencyMs === L);
-        return row
-          ? `${row.measuredP50} (${row.p95}) · ideal ${row.idealP50}${row.errors ? ` ⚠${row.errors} err` : ''}`
+        const row = rowAt(r, N, L);
+        return isCurrentRow(row)
+          ? `${cell(row.measured.e2e)} · ideal ${row.ideal.e2e.median}${row.measured.errors ? ` ⚠${row.measured.errors} err` : ''}`
           : '-';
       }),
     ]);
@@ -138,64 +299,116 @@ export async function writeMatrix(): Promise<string> {
     await writeFile(
       join(charts, svgName),
       lineChart({
-        title: `End-to-end p50 vs N (L = ${L} ms)`,
+        title: `End-to-end median vs N (L = ${L} ms), 95 % CI`,
         xLabel: 'pages (N, log scale)',
         yLabel: 'ms',
-        series: ok.map((r) => ({
+        series: withRows.map((r) => ({
           name: label(r.stack),
-          points: (r.fanout?.rows ?? [])
-            .filter((x) => x.latencyMs === L)
-            .map((x) => [x.pages, x.measuredP50] as [number, number]),
+          points: r
+            .fanout!.rows.filter((x) => isCurrentRow(x) && x.latencyMs === L)
+            .map((x) => pt(x.pages, x.measured.e2e)),
         })),
       }),
     );
     out.push(`![latency vs N, L=${L}](charts/${svgName})`, '');
   }
-  out.push(`Source: ${ok.map((r) => src(r.stack, 'fanout.rows')).join(', ')}`, '');
+  out.push(`Source: ${withRows.map((r) => src(r.stack, 'fanout.rows')).join(', ')}`, '');
 
   // Overhead
-  out.push('## Orchestration overhead per activity', '');
-  out.push('(measured p50 − ideal p50) / N, in ms per page; ratio = measured / ideal.', '');
-  const ovRows = ok
-    .filter((r) => r.stack !== 'reference')
-    .map((r) => [
-      label(r.stack),
-      ...latencies.flatMap((L) =>
-        pages.map((N) => {
-          const row = r.fanout?.rows.find((x) => x.pages === N && x.latencyMs === L);
-          return row ? `${row.overheadPerPageMs} (×${row.ratio})` : '-';
-        }),
-      ),
-    ]);
-  out.push(table(['stack', ...latencies.flatMap((L) => pages.map((N) => `N=${N} L=${L}`))], ovRows), '');
+  out.push('## Fan-out dispatch overhead and ratio to ideal', '');
+  out.push(
+    "Dispatch overhead in ms from each run's own spans (see the headline); the reference's own figure is the floor every stack shares (HTTP to the mock, one blob write per page). Ratio = end-to-end over the interleaved reference run.",
+    '',
+  );
+  out.push(
+    table(
+      ['stack', ...latencies.flatMap((L) => pages.map((N) => `N=${N} L=${L}`))],
+      withRows.map((r) => [
+        label(r.stack),
+        ...latencies.flatMap((L) =>
+          pages.map((N) => {
+            const row = rowAt(r, N, L);
+            if (!isCurrentRow(row)) return '-';
+            return `${cell(row.measured.dispatchOverhead)}${r.stack === 'reference' ? '' : ` (×${row.ratio.median})`}`;
+          }),
+        ),
+      ]),
+    ),
+    '',
+  );
   for (const L of latencies) {
     const svgName = `overhead-vs-n-L${L}.svg`;
     await writeFile(
       join(charts, svgName),
       lineChart({
-        title: `Overhead per page vs N (L = ${L} ms)`,
+        title: `Fan-out dispatch overhead vs N (L = ${L} ms), 95 % CI`,
         xLabel: 'pages (N, log scale)',
-        yLabel: 'ms per page',
-        series: ok
-          .filter((r) => r.stack !== 'reference')
-          .map((r) => ({
-            name: label(r.stack),
-            points: (r.fanout?.rows ?? [])
-              .filter((x) => x.latencyMs === L)
-              .map((x) => [x.pages, x.overheadPerPageMs] as [number, number]),
-          })),
+        yLabel: 'ms',
+        series: withRows.map((r) => ({
+          name: label(r.stack),
+          points: r
+            .fanout!.rows.filter(
+              (x) => isCurrentRow(x) && x.latencyMs === L && x.measured.dispatchOverhead.n > 0,
+            )
+            .map((x) => pt(x.pages, x.measured.dispatchOverhead)),
+        })),
       }),
     );
     out.push(`![overhead vs N, L=${L}](charts/${svgName})`);
   }
-  out.push('', `Source: ${ok.map((r) => src(r.stack, 'fanout.rows')).join(', ')}`, '');
+  out.push('', `Source: ${withRows.map((r) => src(r.stack, 'fanout.rows')).join(', ')}`, '');
+
+  // CPU cost
+  const costed = ok.filter((r) => r.cpu?.cpuMsPerInvoice?.n);
+  if (costed.length) {
+    const c0 = costed[0]!.cpu!;
+    out.push('## CPU and memory cost per invoice (real flow)', '');
+    out.push(
+      `CPU time (utime + stime from \`/proc/<pid>/stat\`, children included) of every process of the stack except the mock LLM, per sequential ${c0.pages}-page invoice at L = 0, on a clean instance (measured first, before any load or chaos). Each invoice is one sample. CPU time is far steadier than wall time on a shared machine, so the cost ranking uses it.`,
+      '',
+    );
+    out.push(
+      table(
+        ['stack', 'CPU-ms per invoice', 'CPU-ms per page', 'peak RSS MiB', 'fsync per commit', 'errors'],
+        costed.map((r) => [
+          label(r.stack),
+          cell(r.cpu!.cpuMsPerInvoice),
+          cell(r.cpu!.cpuMsPerPage),
+          r.cpu!.peakRssMiB,
+          (r.durability ?? DURABILITY[r.stack])?.fsyncPerCommit ?? '-',
+          r.cpu!.errors,
+        ]),
+      ),
+      '',
+    );
+    out.push(`- CPU per invoice: ${ranking(costed, (r) => r.cpu?.cpuMsPerInvoice, 'cheaper')}.`, '');
+    await writeFile(
+      join(charts, 'cpu-per-invoice.svg'),
+      barChart({
+        title: `CPU-ms per ${c0.pages}-page invoice (median, 95 % CI)`,
+        yLabel: 'CPU-ms',
+        bars: costed.map((r) => ({
+          label: label(r.stack).replace(' (no orchestrator)', '').replace(', synchronous=FULL', ' FULL'),
+          value: r.cpu!.cpuMsPerInvoice.median,
+          low: r.cpu!.cpuMsPerInvoice.ci[0],
+          high: r.cpu!.cpuMsPerInvoice.ci[1],
+        })),
+      }),
+    );
+    out.push('![CPU per invoice](charts/cpu-per-invoice.svg)', '');
+    out.push(`Source: ${costed.map((r) => src(r.stack, 'cpu')).join(', ')}`, '');
+  }
+
+  // Engine-only benchmark and saturation ramp (other modules fill these in).
+  for (const render of EXTRA_SECTIONS) out.push(...(await render(ok, charts)));
 
   // Throughput
   out.push('## Throughput under load', '');
-  const loadOpts = ok.find((r) => r.load)?.load?.options;
+  const loaded = ok.filter((r) => r.load);
+  const loadOpts = loaded[0]?.load?.options;
   if (loadOpts)
     out.push(
-      `autocannon, ${loadOpts.connections} connections, ${loadOpts.amount} × \`${loadOpts.sample}\` with \`?wait=true\`, mock-LLM latency 100 ms; every response checked against the golden invoice.`,
+      `autocannon, ${loadOpts.connections} connections, ${loadOpts.amount} × \`${loadOpts.sample}\` with \`?wait=true\`, mock-LLM latency 100 ms; every response checked against the golden invoice. Rates are over the kit's own clock (first request to last response), not autocannon's rounded duration. One short run per stack: no interval, so no ranking.`,
       '',
     );
   out.push(
@@ -204,52 +417,46 @@ export async function writeMatrix(): Promise<string> {
         'stack',
         'invoices/s',
         'pages/s',
-        'p50 ms',
-        'p90 ms',
-        'p99 ms',
+        'window ms',
+        'latency ms',
         'correct',
         'errors',
         'LLM max in-flight',
         'duplicate extractions',
       ],
-      ok
-        .filter((r) => r.load)
-        .map((r) => [
-          label(r.stack),
-          r.load!.invoicesPerSec,
-          r.load!.pagesPerSec,
-          r.load!.latencyMs.p50,
-          r.load!.latencyMs.p90,
-          r.load!.latencyMs.p99,
-          r.load!.correct,
-          r.load!.errorCount ? `${r.load!.errorCount} ${JSON.stringify(r.load!.errors)}` : 0,
-          r.load!.llm?.maxInFlight ?? '-',
-          r.load!.llm?.duplicateSuccesses ?? '-',
-        ]),
+      loaded.map((r) => [
+        label(r.stack),
+        r.load!.invoicesPerSec,
+        r.load!.pagesPerSec,
+        r.load!.wallMs ?? '-',
+        loadLatency(r.load!),
+        r.load!.correct,
+        r.load!.errorCount ? `${r.load!.errorCount} ${JSON.stringify(r.load!.errors)}` : 0,
+        r.load!.llm?.maxInFlight ?? '-',
+        r.load!.llm?.duplicateSuccesses ?? '-',
+      ]),
     ),
     '',
   );
   await writeFile(
     join(charts, 'throughput.svg'),
     barChart({
-      title: 'Throughput (correct invoices/s)',
+      title: 'Throughput (correct invoices/s, one run)',
       yLabel: 'invoices/s',
-      bars: ok
-        .filter((r) => r.load)
-        .map((r) => ({
-          label: label(r.stack).replace(' (no orchestrator)', ''),
-          value: r.load!.invoicesPerSec,
-        })),
+      bars: loaded.map((r) => ({
+        label: label(r.stack).replace(' (no orchestrator)', '').replace(' (stand-in)', ''),
+        value: r.load!.invoicesPerSec,
+      })),
     }),
   );
   out.push(
     '![throughput](charts/throughput.svg)',
     '',
-    `Source: ${ok.map((r) => src(r.stack, 'load')).join(', ')}`,
+    `Source: ${loaded.map((r) => src(r.stack, 'load')).join(', ')}`,
     '',
   );
   if (kit.noopMeanMs !== undefined) {
-    const means = ok.filter((r) => r.load).map((r) => r.load!.latencyMs.mean);
+    const means = loaded.map((r) => r.load!.latencyMs.mean);
     const share = means.length ? Math.round((kit.noopMeanMs / Math.min(...means)) * 10000) / 100 : NaN;
     out.push(
       `Kit overhead: the same autocannon run with the same golden check against an in-process no-op handler has a mean latency of ${kit.noopMeanMs} ms (p99 ${kit.noopP99Ms} ms): ${share} % of the smallest mean above, so the kit adds ${share < 1 ? 'less than 1 %' : `${share} %`} to what it reports. Source: [kit-overhead.json](results/compare/kit-overhead.json)`,
@@ -258,18 +465,8 @@ export async function writeMatrix(): Promise<string> {
   }
 
   // Recovery
+  const chaosed = ok.filter((r) => r.chaos);
   out.push('## Recovery per process kind (SIGKILL mid fan-out, then restart)', '');
-  const killRows = ok.flatMap((r) =>
-    (r.chaos?.kills ?? []).map((k) => [
-      label(r.stack),
-      `${k.process} (${k.kind})`,
-      k.completedCorrectly ? 'yes' : `**no: ${k.outcome}**`,
-      k.pagesInFlightAtKill,
-      k.restartMs,
-      k.completedAfterKillMs ?? '-',
-      k.duplicateActivityRuns,
-    ]),
-  );
   out.push(
     table(
       [
@@ -281,14 +478,28 @@ export async function writeMatrix(): Promise<string> {
         'kill → invoice done ms',
         'duplicate extractions',
       ],
-      killRows,
+      chaosed.flatMap((r) =>
+        (r.chaos?.kills ?? []).map((k) => [
+          label(r.stack),
+          `${k.process} (${k.kind})`,
+          k.completedCorrectly ? 'yes' : `**no: ${k.outcome}**`,
+          k.pagesInFlightAtKill,
+          k.restartMs,
+          k.completedAfterKillMs ?? '-',
+          k.duplicateActivityRuns,
+        ]),
+      ),
     ),
     '',
   );
-  out.push(`Source: ${ok.map((r) => src(r.stack, 'chaos.kills')).join(', ')}`, '');
+  out.push(`Source: ${chaosed.map((r) => src(r.stack, 'chaos.kills')).join(', ')}`, '');
 
-  // Duplicates + concurrent failures
-  out.push('## Duplicates and lost invoices under injected failures', '');
+  // Duplicates + concurrent failures + hangs
+  out.push('## Duplicates and lost invoices under injected failures and hangs', '');
+  out.push(
+    "Concurrent invoices under injected 500s and 429s, then a batch where 5 % of the LLM calls hang: only the stack's own attempt timeout (30 s) gets those pages done, so every hang injected is one attempt timeout the stack had to fire and retry.",
+    '',
+  );
   out.push(
     table(
       [
@@ -300,12 +511,14 @@ export async function writeMatrix(): Promise<string> {
         'failed',
         'lost',
         'duplicate extractions',
+        'hang batch: hangs / golden / lost',
         'duplicates after kills (sum)',
       ],
-      ok
+      chaosed
         .filter((r) => r.chaos?.concurrent)
         .map((r) => {
           const c = r.chaos!.concurrent!;
+          const h = r.chaos!.hangs;
           return [
             label(r.stack),
             c.invoices,
@@ -315,27 +528,29 @@ export async function writeMatrix(): Promise<string> {
             c.failed,
             c.lost,
             c.duplicateActivityRuns,
+            h ? `${h.injected.hang ?? 0} / ${h.correct} of ${h.invoices} / ${h.lost}` : 'not run',
             r.chaos!.kills.reduce((a, k) => a + k.duplicateActivityRuns, 0),
           ];
         }),
     ),
     '',
   );
-  out.push(`Source: ${ok.map((r) => src(r.stack, 'chaos.concurrent')).join(', ')}`, '');
+  out.push(`Source: ${chaosed.map((r) => src(r.stack, 'chaos.concurrent, chaos.hangs')).join(', ')}`, '');
 
   // State size
+  const stated = ok.filter((r) => r.state);
   out.push('## Durable state per invoice', '');
   out.push(
     table(
       [
         'stack',
         'what',
-        ...[...new Set(ok.flatMap((r) => r.state?.map((s) => s.pages) ?? []))].map((n) => `N=${n}`),
+        ...[...new Set(stated.flatMap((r) => r.state!.map((s) => s.pages)))].map((n) => `N=${n}`),
       ],
-      ok.map((r) => [
+      stated.map((r) => [
         label(r.stack),
-        r.state?.find((s) => s.what)?.what ?? 'not measured',
-        ...(r.state ?? []).map((s) =>
+        r.state!.find((s) => s.what)?.what ?? 'not measured',
+        ...r.state!.map((s) =>
           s.bytes !== undefined
             ? `${Math.round(s.bytes / 102.4) / 10} KiB${s.events !== undefined ? `, ${s.events} events` : ''}`
             : '-',
@@ -344,9 +559,10 @@ export async function writeMatrix(): Promise<string> {
     ),
     '',
   );
-  out.push(`Source: ${ok.map((r) => src(r.stack, 'state')).join(', ')}`, '');
+  out.push(`Source: ${stated.map((r) => src(r.stack, 'state')).join(', ')}`, '');
 
   // LOC + footprint
+  const own = ok.filter((r) => !r.variantOf);
   out.push('## Code and footprint', '');
   out.push(
     table(
@@ -360,7 +576,7 @@ export async function writeMatrix(): Promise<string> {
         'RSS idle MiB',
         'RSS under load MiB',
       ],
-      ok.map((r) => [
+      own.map((r) => [
         label(r.stack),
         r.loc?.orchestrationFile ? `[${r.loc.orchestrationFile}](../${r.loc.orchestrationFile})` : '-',
         r.loc?.orchestrationLines ?? '-',
@@ -368,16 +584,16 @@ export async function writeMatrix(): Promise<string> {
         r.loc?.testLines ?? '-',
         r.resources?.idle.processes ?? '-',
         r.resources?.idle.rssMiB ?? '-',
-        r.resources?.underLoad.rssMiB ?? '-',
+        r.resources?.underLoad?.rssMiB ?? '-',
       ]),
     ),
     '',
   );
   out.push(
-    'Lines are non-blank TypeScript lines; shared/ (the domain, PDF, contract: identical for all) is not counted. Processes and RSS cover every launched process of the stack (and its children), except the mock LLM.',
+    "Lines are non-blank TypeScript lines; shared/ (the domain, PDF, contract: identical for all) is not counted. Durable Functions' `test-host/` counts as stack code: it is what runs the orchestrator here. Processes and RSS cover every launched process of the stack (and its children), except the mock LLM.",
     '',
   );
-  out.push(`Source: ${ok.map((r) => src(r.stack, 'loc, resources')).join(', ')}`, '');
+  out.push(`Source: ${own.map((r) => src(r.stack, 'loc, resources')).join(', ')}`, '');
 
   const sections = await readFile(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8').catch(
     () => '',
@@ -388,41 +604,41 @@ export async function writeMatrix(): Promise<string> {
   return file;
 }
 
-/** The "how to choose" section, derived from the measured rows so it changes when they do. */
+/**
+ * The "how to choose" section, derived from the measured rows so it changes when they do. Only
+ * rankings whose intervals are apart are stated; stand-ins never appear in a ranking.
+ */
 export function howToChoose(results: StackResult[]): string {
-  const engines = results.filter((r) => r.stack !== 'reference');
-  const at = (r: StackResult, N: number, L: number) =>
-    r.fanout?.rows.find((x) => x.pages === N && x.latencyMs === L);
+  const real = results.filter(rankable);
   const lines = ['## How to choose (from the numbers above)', ''];
-  const n50 = engines
-    .map((r) => ({ r, row: at(r, 50, 500) }))
-    .filter((x) => x.row)
-    .sort((a, b) => a.row!.ratio - b.row!.ratio);
-  if (n50.length)
+  if (real.some((r) => isCurrentRow(rowAt(r, 50, 500))))
     lines.push(
-      `- **Overhead on a realistic fan-out** (N = 50, L = 500 ms): ${n50.map((x) => `${label(x.r.stack)} ×${x.row!.ratio}`).join(', ')} of the no-orchestrator time. When the LLM dominates, every engine is close to ideal; the differences show at L = 0, where only orchestration is left.`,
+      `- **Dispatch overhead on a realistic fan-out** (N = 50, L = 500 ms): ${ranking(real, (r) => rowAt(r, 50, 500)?.measured.dispatchOverhead, 'lower')}. When the LLM dominates, every engine is close to ideal end to end.`,
     );
+  if (real.some((r) => r.cpu?.cpuMsPerInvoice?.n))
+    lines.push(`- **CPU per invoice**: ${ranking(real, (r) => r.cpu?.cpuMsPerInvoice, 'cheaper')}.`);
+  const engines = results.filter((r) => r.stack !== 'reference' && r.chaos);
   const robust = engines.filter(
     (r) =>
-      r.chaos?.kills.every((k) => k.completedCorrectly) &&
-      (r.chaos.concurrent?.lost ?? 0) === 0 &&
-      (r.chaos.concurrent?.incorrect ?? 0) === 0,
+      r.chaos!.kills.length > 0 &&
+      r.chaos!.kills.every((k) => k.completedCorrectly) &&
+      (r.chaos!.concurrent?.lost ?? 0) === 0 &&
+      (r.chaos!.concurrent?.incorrect ?? 0) === 0 &&
+      (r.chaos!.hangs ? r.chaos!.hangs.correct === r.chaos!.hangs.invoices : true),
   );
   if (engines.length)
     lines.push(
-      `- **Survives every kill we tried, with no lost or wrong invoice**: ${robust.map((r) => label(r.stack)).join(', ') || 'none'}. The reference pipeline shows what is lost without an orchestrator.`,
+      `- **Survives every kill${engines.some((r) => r.chaos!.hangs) ? ' and hang batch' : ''} we tried, with no lost or wrong invoice**: ${robust.map((r) => label(r.stack)).join(', ') || 'none'}. The reference pipeline shows what is lost without an orchestrator.`,
     );
-  const light = engines
-    .filter((r) => r.resources)
-    .sort((a, b) => a.resources!.idle.rssMiB - b.resources!.idle.rssMiB);
-  if (light.length)
-    lines.push(
-      `- **Smallest footprint at idle**: ${light.map((r) => `${label(r.stack)} ${r.resources!.idle.rssMiB} MiB in ${r.resources!.idle.processes} processes`).join('; ')}.`,
-    );
-  const small = engines.filter((r) => r.loc).sort((a, b) => a.loc!.codeLines - b.loc!.codeLines);
+  const small = real.filter((r) => r.loc && !r.variantOf).sort((a, b) => a.loc!.codeLines - b.loc!.codeLines);
   if (small.length)
     lines.push(
       `- **Least code to own**: ${small.map((r) => `${label(r.stack)} ${r.loc!.codeLines} lines`).join(', ')} — but the custom engine's lines include the engine itself, which you also operate and are on call for.`,
+    );
+  const standIns = results.filter((r) => isStandIn(r.variantOf ?? r.stack));
+  if (standIns.length)
+    lines.push(
+      `- ${standIns.map((r) => label(r.stack)).join(', ')}: measured on a stand-in host, so left out of the rankings above; judge it from its own published figures and from the behaviour tables.`,
     );
   lines.push(
     '- Pick **Temporal** when durability, replay-based debugging and a mature UI matter more than running one more server; **Durable Functions** when you are on Azure already and want serverless billing; **Dapr Workflow** when services in several languages already run with Dapr sidecars; the **custom engine** only when you must own every line and can staff it.',

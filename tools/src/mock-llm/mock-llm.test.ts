@@ -76,6 +76,8 @@ describe('mock LLM', () => {
       totalCalls: 2,
       failures: { '429': 1 },
       callsPerPage: { 'invoices/x/pages/0001.txt': 2 },
+      // only the served call is timed, not the 429
+      callMs: { count: 1 },
     });
   });
 

@@ -75,6 +75,7 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
     await slots.acquire(() => m.queued++);
     m.inFlight++;
     m.maxInFlight = Math.max(m.maxInFlight, m.inFlight);
+    const servedFrom = performance.now();
     try {
       if (failure === 'hang') {
         m.failures.hang++;
@@ -88,6 +89,7 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       }
       const extraction = readPageText(await blobs.getText(pageKey), pageNumber);
       m.successesPerPage[pageKey] = (m.successesPerPage[pageKey] ?? 0) + 1;
+      m.served(performance.now() - servedFrom);
       return c.json(extraction);
     } finally {
       m.inFlight--;

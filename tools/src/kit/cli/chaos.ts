@@ -14,6 +14,8 @@ const { values, positionals } = parseArgs({
     'fail-500': { type: 'string', default: '0.1' },
     'fail-429': { type: 'string', default: '0.05' },
     timeout: { type: 'string', default: '180000' },
+    'hang-invoices': { type: 'string', default: '20' },
+    'fail-hang': { type: 'string', default: '0.05' },
     only: { type: 'string' },
     set: { type: 'string', multiple: true },
   },
@@ -21,7 +23,7 @@ const { values, positionals } = parseArgs({
 const stack = positionals[0];
 if (!stack) {
   console.error(
-    'usage: pnpm chaos <stack> [--pages 20] [--latency 300] [--invoices 100] [--fail-500 0.1] [--fail-429 0.05] [--only api,worker]',
+    'usage: pnpm chaos <stack> [--pages 20] [--latency 300] [--invoices 100] [--fail-500 0.1] [--fail-429 0.05] [--hang-invoices 20 --fail-hang 0.05] [--only api,worker]',
   );
   process.exit(2);
 }
@@ -35,6 +37,9 @@ const result = await withStack(stack, parseSettings(values.set), (h) =>
     rate500: Number(values['fail-500']),
     rate429: Number(values['fail-429']),
     only: values.only?.split(','),
+    hangInvoices: Number(values['hang-invoices']),
+    rateHang: Number(values['fail-hang']),
+    hangTimeoutMs: Number(values.timeout),
   }),
 );
 printTable(
@@ -58,8 +63,20 @@ if (result.concurrent)
       duplicateActivityRuns,
     })),
   );
+if (result.hangs)
+  printTable([
+    {
+      scenario: `hangs (${result.hangs.injected.rateHang})`,
+      invoices: result.hangs.invoices,
+      'hangs injected': result.hangs.injected.hang,
+      correct: result.hangs.correct,
+      lost: result.hangs.lost,
+      failed: result.hangs.failed,
+    },
+  ]);
 await writeResult(`chaos-${stack}.json`, { ...provenance(), ...result });
 const bad =
   result.kills.some((k) => !k.completedCorrectly) ||
-  (result.concurrent && result.concurrent.correct !== result.concurrent.invoices);
+  (result.concurrent && result.concurrent.correct !== result.concurrent.invoices) ||
+  (result.hangs && result.hangs.correct !== result.hangs.invoices);
 if (bad) process.exitCode = 1;

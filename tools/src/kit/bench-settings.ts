@@ -1,0 +1,119 @@
+/**
+ * What every benchmark holds equal across stacks, and what it states beside each stack's
+ * numbers: the cap on activities in flight, each engine's durability setting, and which stacks
+ * are stand-ins that must never be ranked.
+ */
+
+/**
+ * The most activities one stack runs at once, in every benchmark. The stacks' own defaults
+ * differ (Temporal's extract worker 100 slots, custom engine 200, Durable Functions 200, Dapr
+ * 512); at N = 200 that made Temporal run in two waves and the others in one. 256 is above every
+ * fan-out the latency sweep uses, so no stack queues its own activities there.
+ */
+export const MAX_ACTIVITIES_IN_FLIGHT = 256;
+
+/** The launcher settings that apply MAX_ACTIVITIES_IN_FLIGHT to each stack. */
+export function capSettings(stack: string, cap = MAX_ACTIVITIES_IN_FLIGHT): Record<string, string> {
+  const n = String(cap);
+  switch (stack) {
+    case 'custom-engine':
+      return { CE_CONCURRENCY: n }; // worker claim slots (custom-engine/src/worker-main.ts)
+    case 'temporal':
+      return { EXTRACT_MAX_CONCURRENT: n }; // extract worker's maxConcurrentActivityTaskExecutions
+    case 'dapr':
+      return { maxActivities: n }; // sidecar's maxConcurrentActivityInvocations (SDK worker + 64)
+    case 'azure-durable-functions':
+      return { DF_MAX_CONCURRENT_ACTIVITIES: n }; // host.json maxConcurrentActivityFunctions
+    default:
+      return {}; // reference: Promise.all over the pages, no cap (N <= 200 < cap in the sweep)
+  }
+}
+
+/** How each stack's cap is set, for the matrix. */
+export const CAP_KNOBS: Record<string, string> = {
+  reference: 'none (`Promise.all`); every sweep fan-out is below the cap',
+  'custom-engine': '`CE_CONCURRENCY` (worker claim slots; default 200)',
+  temporal: '`EXTRACT_MAX_CONCURRENT` (extract worker activity slots; default 100)',
+  dapr: '`maxConcurrentActivityInvocations` via `--set maxActivities` (default 512)',
+  'azure-durable-functions':
+    '`maxConcurrentActivityFunctions` via `DF_MAX_CONCURRENT_ACTIVITIES` (default 200)',
+};
+
+/**
+ * Stacks that run on something standing in for the real product: their numbers are shown,
+ * labelled, and never ranked against the others.
+ */
+export const STAND_INS: Record<string, string> = {
+  'azure-durable-functions':
+    "the SDK's own replay executor in our test host stands in for the Functions host, which cannot be installed here",
+};
+export const isStandIn = (stack: string) => stack in STAND_INS;
+
+export type Durability = {
+  /** does one step's commit wait for an fsync before the engine goes on? */
+  fsyncPerCommit: 'yes' | 'no' | 'n/a';
+  statement: string;
+  source: string;
+};
+
+/**
+ * Each engine's durability setting as run here, read from the real code (versions as built
+ * by tools/engines/). A commit that does not wait for an fsync survives a process crash (every
+ * kill the chaos tool does) but may be lost on an OS crash or power cut.
+ */
+export const DURABILITY: Record<string, Durability> = {
+  reference: {
+    fsyncPerCommit: 'n/a',
+    statement: 'no durable state at all',
+    source: 'tools/src/reference/pipeline.ts',
+  },
+  'custom-engine': {
+    fsyncPerCommit: 'no',
+    statement:
+      'SQLite in WAL mode with `synchronous=NORMAL`: a commit is written to the WAL but not fsynced (fsync at checkpoints). The `synchronous=FULL` variant fsyncs the WAL on every commit and is measured too.',
+    source: 'custom-engine/src/engine/db.ts (`CE_SQLITE_SYNCHRONOUS`)',
+  },
+  'custom-engine-sync-full': {
+    fsyncPerCommit: 'yes',
+    statement: 'SQLite in WAL mode with `synchronous=FULL`: every commit fsyncs the WAL.',
+    source: 'custom-engine/src/engine/db.ts, `--set CE_SQLITE_SYNCHRONOUS=FULL`',
+  },
+  temporal: {
+    fsyncPerCommit: 'yes',
+    statement:
+      "dev server on a SQLite file (`--db-filename`), connect attributes `mode=rwc` and no `--sqlite-pragma`: SQLite's defaults, rollback journal with `synchronous=FULL` (modernc.org/sqlite compiles `SQLITE_DEFAULT_SYNCHRONOUS = 2`), so every persistence transaction fsyncs.",
+    source:
+      'temporalio/cli v1.5.1 temporalcli/devserver/server.go `buildSQLConfig`; go.temporal.io/server v1.29.1 common/persistence/sql/sqlplugin/sqlite/plugin.go; modernc.org/sqlite v1.34.1 lib/sqlite_linux_amd64.go',
+  },
+  dapr: {
+    fsyncPerCommit: 'no',
+    statement:
+      "workflow state in `state.sqlite`: Dapr opens it in WAL mode (`journal_mode(WAL)` unless `disableWAL`) and our component sets `synchronous(NORMAL)`, so an actor-state commit does not wait for an fsync. The scheduler's embedded etcd (reminders, timers) keeps etcd's default fsync of its WAL.",
+    source:
+      'dapr/components-contrib v1.18.3 common/authentication/sqlite/metadata.go; dapr/components/statestore-sqlite.yaml',
+  },
+  'azure-durable-functions': {
+    fsyncPerCommit: 'no',
+    statement:
+      'test host: history appended to a JSON-lines file per instance with `appendFile`, no fsync; blobs on Azurite. (The real Azure Storage provider commits to a replicated cloud table before it acks.)',
+    source: 'azure-durable-functions/test-host/history-log.ts',
+  },
+};
+
+/** A stack run with other settings, measured as its own column (e.g. the custom engine with fsync). */
+export type BenchVariant = {
+  id: string;
+  stack: string;
+  settings: Record<string, string>;
+  /** the parts of `compare` it runs (a variant is there for one question, not every table) */
+  parts: Array<'fanout' | 'cpu'>;
+};
+
+export const VARIANTS: BenchVariant[] = [
+  {
+    id: 'custom-engine-sync-full',
+    stack: 'custom-engine',
+    settings: { CE_SQLITE_SYNCHRONOUS: 'FULL' },
+    parts: ['fanout', 'cpu'],
+  },
+];
