@@ -18,6 +18,9 @@ need_apt flock util-linux
 # Azurite's durable metadata store (tools/src/topologies/azurite.ts) and the no-outbound test's tracer.
 need_apt /usr/sbin/mariadbd mariadb-server
 need_apt strace strace
+# The custom engine's API-doc conformance test runs the document's curl examples (some pipe into jq).
+need_apt curl curl
+need_apt jq jq
 
 # Each build prints its own progress line; a cached engine prints nothing.
 ready=()
