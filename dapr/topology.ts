@@ -265,7 +265,7 @@ const topology: TopologyFactory = async (ctx) => {
       name: service,
       kind: 'service',
       killable: true,
-      ...tsxCommand(ctx, 'dapr/src/activity-service.ts'),
+      ...tsxCommand(ctx, 'shared/src/flow/activity-service.ts'),
       env: { SERVICE: service, PORT: String(port), LLM_URL: llm.url },
       dependsOn: ['mock-llm'],
       ready: { http: `http://${LOOPBACK}:${port}/healthz` },

@@ -36,3 +36,7 @@ export type Timings = {
   /** totalMs minus the time spent inside activities on the critical path. */
   orchestrationMs: number;
 };
+
+/** The three activities, by the names their services and engines register them under. */
+export const ACTIVITY_NAMES = ['split', 'extract', 'aggregate'] as const;
+export type ActivityName = (typeof ACTIVITY_NAMES)[number];
