@@ -17,7 +17,7 @@ need_apt /usr/lib/postgresql/15/bin/postgres postgresql
 need_apt redis-server redis-server
 need_apt flock util-linux
 
-for engine in temporal dapr; do
+for engine in temporal dapr prefect; do
   if [ -f "$here/$engine.sh" ]; then
     start=$(date +%s)
     bash "$here/$engine.sh" >/dev/null
