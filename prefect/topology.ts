@@ -45,7 +45,12 @@ const topology: TopologyFactory = async (ctx) => {
       name: 'postgres',
       kind: 'storage',
       killable: true,
-      ...tsxCommand(ctx, 'tools/src/engines/postgres.ts', ['--dir', join(ctx.runDir, 'postgres'), '--port', String(port)]),
+      ...tsxCommand(ctx, 'tools/src/engines/postgres.ts', [
+        '--dir',
+        join(ctx.runDir, 'postgres'),
+        '--port',
+        String(port),
+      ]),
       ready: { log: /postgres ready on/ },
     });
     databaseUrl = `postgresql+asyncpg://postgres@${LOOPBACK}:${port}/postgres`;
@@ -113,7 +118,9 @@ const topology: TopologyFactory = async (ctx) => {
       PATH: `${join(venv, 'bin')}:${process.env.PATH ?? ''}`,
       // Prefect's default is 10 s between polls for scheduled runs: a 5 s wait on average per run.
       PREFECT_WORKER_QUERY_SECONDS: ctx.settings.workerQuerySeconds ?? '1',
-      ...(ctx.settings.EXTRACT_MAX_CONCURRENT ? { EXTRACT_MAX_CONCURRENT: ctx.settings.EXTRACT_MAX_CONCURRENT } : {}),
+      ...(ctx.settings.EXTRACT_MAX_CONCURRENT
+        ? { EXTRACT_MAX_CONCURRENT: ctx.settings.EXTRACT_MAX_CONCURRENT }
+        : {}),
     },
     dependsOn: ['prefect-server', ...ACTIVITY_NAMES],
     ready: { log: /Worker '[^']*' started/ },
@@ -138,7 +145,10 @@ const topology: TopologyFactory = async (ctx) => {
     processes,
     apiUrl: contractUrl,
     llmUrl: llm.url,
-    links: { 'Prefect REST API': `${apiUrl}/docs`, ...(ui ? { 'Prefect UI': `http://${LOOPBACK}:${serverPort}` } : {}) },
+    links: {
+      'Prefect REST API': `${apiUrl}/docs`,
+      ...(ui ? { 'Prefect UI': `http://${LOOPBACK}:${serverPort}` } : {}),
+    },
     sharedEnv: { ...localBlobEnv(ctx), LLM_URL: llm.url, PREFECT_API_URL: apiUrl },
     orchestrationFile: 'prefect/src/invoice_flow/flow.py',
   };

@@ -12,6 +12,22 @@ export const DEPLOYMENT = { flow: 'invoice', name: 'invoice', pool: process.env.
 export const MAX_RESUBMITS = Number(process.env.PREFECT_MAX_RESUBMITS ?? 3);
 const POLL_MS = 50;
 const WATCH_MS = 1_000;
+/**
+ * A process worker reports one crash twice: its runner as soon as the flow process dies, then
+ * the worker itself once its `run` returns (prefect/workers/base.py, "Flow run infrastructure
+ * exited..."), seconds later under load. Both proposals are accepted, so a resubmission between
+ * them would be overwritten by the second. The watcher therefore waits for the worker's report,
+ * or, for crashes no worker will report again (the flow process's own, a dead worker), this long.
+ */
+const SETTLE_MS = Number(process.env.PREFECT_CRASH_SETTLE_MS ?? 15_000);
+const WORKER_REPORT = 'Flow run infrastructure exited';
+
+/** Whether a Crashed flow run is ready to be resubmitted now. */
+export function crashSettled(run: FlowRun, now = Date.now()): boolean {
+  if (run.state?.type !== 'CRASHED' || run.run_count > MAX_RESUBMITS) return false;
+  if (run.state.message?.startsWith(WORKER_REPORT)) return true;
+  return now - Date.parse(run.state.timestamp ?? '') >= SETTLE_MS;
+}
 
 const isFinal = (s: RunState) => s.status === 'completed' || s.status === 'failed';
 
@@ -36,7 +52,9 @@ export function prefectOrchestrator(
   let watching: NodeJS.Timeout | undefined;
 
   async function deployment(): Promise<string> {
-    deploymentId ??= (await rest.get<{ id: string }>(`/deployments/name/${DEPLOYMENT.flow}/${DEPLOYMENT.name}`)).id;
+    deploymentId ??= (
+      await rest.get<{ id: string }>(`/deployments/name/${DEPLOYMENT.flow}/${DEPLOYMENT.name}`)
+    ).id;
     return deploymentId;
   }
 
@@ -61,7 +79,11 @@ export function prefectOrchestrator(
         const invoice = Invoice.parse(JSON.parse(await blobs.getText(invoiceKey)));
         return {
           status: 'completed',
-          output: { invoiceKey, pageCount: invoice.pageCount, discrepancyCount: invoice.discrepancies.length },
+          output: {
+            invoiceKey,
+            pageCount: invoice.pageCount,
+            discrepancyCount: invoice.discrepancies.length,
+          },
         };
       }
       case 'FAILED':
@@ -92,9 +114,13 @@ export function prefectOrchestrator(
       limit: 200,
     });
     for (const run of crashed) {
-      if (run.run_count > MAX_RESUBMITS) continue;
+      if (!crashSettled(run)) continue;
       await rest.post(`/flow_runs/${run.id}/set_state`, {
-        state: { type: 'SCHEDULED', name: 'AwaitingRetry', message: 'resubmitted by the invoice API after a crash' },
+        state: {
+          type: 'SCHEDULED',
+          name: 'AwaitingRetry',
+          message: 'resubmitted by the invoice API after a crash',
+        },
         force: true,
       });
       console.log(
@@ -127,7 +153,10 @@ export function prefectOrchestrator(
     async ready() {
       // Ready = the deployment exists and a worker of its pool is online to run it.
       await deployment();
-      const workers = await rest.post<{ status: string }[]>(`/work_pools/${DEPLOYMENT.pool}/workers/filter`, {});
+      const workers = await rest.post<{ status: string }[]>(
+        `/work_pools/${DEPLOYMENT.pool}/workers/filter`,
+        {},
+      );
       return workers.some((w) => w.status === 'ONLINE');
     },
     watchCrashes() {

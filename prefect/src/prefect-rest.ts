@@ -6,7 +6,7 @@ export type FlowRun = {
   name: string;
   run_count: number;
   infrastructure_pid?: string | null;
-  state?: { type: StateType; name: string; message?: string | null } | null;
+  state?: { type: StateType; name: string; message?: string | null; timestamp?: string } | null;
 };
 export type StateType =
   | 'SCHEDULED'
@@ -51,7 +51,10 @@ export function prefectRest(apiUrl: string) {
         });
         if (response.ok) return (await response.json()) as T;
         const text = await response.text();
-        lastError = new PrefectHttpError(response.status, `${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+        lastError = new PrefectHttpError(
+          response.status,
+          `${method} ${path}: ${response.status} ${text.slice(0, 300)}`,
+        );
         if (response.status !== 503 && response.status !== 429 && response.status !== 502) throw lastError;
       } catch (error) {
         if (error instanceof PrefectHttpError && ![429, 502, 503].includes(error.status)) throw error;
