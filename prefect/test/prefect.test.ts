@@ -43,7 +43,7 @@ describe('prefect fan-out (extract.map on a ThreadPoolTaskRunner)', () => {
 });
 
 describe('prefect retries (LLM_RETRY_POLICY as task retries, via retry-policy.json)', () => {
-  it('scripted 429 then 500 on every page: exactly 3 calls per page, golden result, attempts = 3', {
+  it('scripted 429 then 500 on every page: exactly 3 calls per page, golden result', {
     timeout: 180_000,
   }, async () => {
     const { apiUrl, llmUrl } = stack.handle;

@@ -44,13 +44,14 @@ type StackResult = {
   loc?: { orchestrationFile?: string; orchestrationLines: number; codeLines: number; testLines: number };
 };
 
-const ORDER = ['reference', 'custom-engine', 'temporal', 'dapr', 'azure-durable-functions'];
+const ORDER = ['reference', 'custom-engine', 'temporal', 'dapr', 'azure-durable-functions', 'prefect'];
 const LABEL: Record<string, string> = {
   reference: 'reference (no orchestrator)',
   'custom-engine': 'custom engine',
   temporal: 'Temporal',
   dapr: 'Dapr Workflow‡',
   'azure-durable-functions': 'Durable Functions†',
+  prefect: 'Prefect',
 };
 const label = (s: string) => LABEL[s] ?? s;
 const src = (s: string, path: string) => `[${s}](results/compare/${s}.json) \`${path}\``;
