@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTIVITY_NAMES } from '@invoice/shared/flow/types';
 import type { ProcessSpec, TopologyFactory } from '../tools/src/launcher/topology';
-import { localBlobEnv, mockLlmProcess, tsxCommand } from '../tools/src/topologies/mock-llm';
+import {
+  activityServiceProcess,
+  localBlobEnv,
+  mockLlmProcess,
+  tsxCommand,
+} from '../tools/src/topologies/mock-llm';
 
 /** The venv tools/engines/prefect.sh builds once from prefect/requirements.lock (or PREFECT_VENV). */
 export function prefectVenv(repoRoot: string): string {
@@ -60,15 +65,7 @@ const topology: TopologyFactory = async (ctx) => {
   for (const service of ACTIVITY_NAMES) {
     const port = await ctx.port(service);
     serviceUrls[`${service.toUpperCase()}_URL`] = `http://${LOOPBACK}:${port}`;
-    processes.push({
-      name: service,
-      kind: 'service',
-      killable: true,
-      ...tsxCommand(ctx, 'shared/src/flow/activity-service.ts'),
-      env: { SERVICE: service, PORT: String(port), LLM_URL: llm.url },
-      dependsOn: ['mock-llm'],
-      ready: { http: `http://${LOOPBACK}:${port}/healthz` },
-    });
+    processes.push(activityServiceProcess(ctx, service, port, llm.url));
   }
 
   const serverPort = await ctx.port('prefect-server');

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
 import { blobKeys } from '@invoice/shared/blob/keys';
 import type { BlobStore } from '@invoice/shared/blob/store';
+import { pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
 import { Invoice } from '@invoice/shared/domain/schemas';
 import { type FlowRun, PrefectHttpError, type PrefectRest, prefectRest } from './prefect-rest';
@@ -28,8 +28,6 @@ export function crashSettled(run: FlowRun, now = Date.now()): boolean {
   if (run.state.message?.startsWith(WORKER_REPORT)) return true;
   return now - Date.parse(run.state.timestamp ?? '') >= SETTLE_MS;
 }
-
-const isFinal = (s: RunState) => s.status === 'completed' || s.status === 'failed';
 
 /**
  * The contract's orchestrator on a self-hosted Prefect 3 server, over its REST API. A run is a
@@ -141,14 +139,8 @@ export function prefectOrchestrator(
     },
     status,
     async wait(invoiceId, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      let last: RunState = { status: 'pending' };
-      for (;;) {
-        // A failed look (the server restarting) is retried until the deadline.
-        last = (await status(invoiceId).catch(() => undefined)) ?? last;
-        if (isFinal(last) || Date.now() >= deadline) return last;
-        await sleep(Math.min(POLL_MS, deadline - Date.now()));
-      }
+      // A failed look (the server restarting) is retried until the deadline.
+      return pollUntilFinal(() => status(invoiceId), timeoutMs, POLL_MS);
     },
     async ready() {
       // Ready = the deployment exists and a worker of its pool is online to run it.
