@@ -1,8 +1,10 @@
 /**
- * Where one invoice's time goes on Prefect, from the server's own timestamps: queued (created ->
- * the flow run's start, i.e. worker poll + flow process start + loading the flow), the flow run
- * itself (start -> end; at L = 0 this is mostly the floor of a synchronous flow run), and the
- * API's view (the run's end -> the client's 200). Sequential 1-page invoices, L = 0 by default.
+ * Where one invoice's time goes on Prefect, from the server's own timestamps and state history:
+ * pickup (the POST -> the worker's Pending: its poll), start (Pending -> Running: spawning the
+ * flow process, importing Prefect, the pull step, loading flow.py), the flow run itself
+ * (Running -> end; minus the activities' own time, this is the engine's, at L = 0 mostly the
+ * floor of a synchronous flow run) and the API's view (the run's end -> the client's 200).
+ * Sequential 1-page invoices, L = 0 by default.
  * Prints a table and writes docs/results/prefect-phases.json.
  *
  *   pnpm --filter @invoice/prefect phases [--runs 10] [--pages 1] [--latency 0]
@@ -24,7 +26,7 @@ const { values } = parseArgs({
 const pages = Number(values.pages);
 await invoiceOf(pages);
 const stack = await upStack('prefect');
-type Run = { created: string; start_time: string; end_time: string; name: string };
+type Run = { id: string; start_time: string; end_time: string };
 try {
   const rest = prefectRest(stack.env.PREFECT_API_URL!);
   await mockLlm.neutral(stack.llmUrl);
@@ -35,12 +37,18 @@ try {
     const { ms, ok, body } = await timeInvoice(stack.apiUrl, pages);
     if (!ok) throw new Error(`run ${i + 1}: not the golden invoice`);
     const [run] = await rest.post<Run[]>('/flow_runs/filter', { flow_runs: { name: { any_: [body.id] } } });
+    const states = await rest.get<{ type: string; timestamp: string }[]>(
+      `/flow_run_states/?flow_run_id=${run!.id}`,
+    );
     const t = (s: string) => Date.parse(s);
+    const pending = t(states.find((s) => s.type === 'PENDING')!.timestamp);
+    const activitiesMs = body.timings!.splitMs + body.timings!.extractMs + body.timings!.aggregateMs;
     samples.push({
       e2eMs: Math.round(ms),
-      queuedMs: t(run!.start_time) - Math.max(t(run!.created), posted),
+      pickupMs: pending - posted,
+      startMs: t(run!.start_time) - pending,
       flowRunMs: t(run!.end_time) - t(run!.start_time),
-      activitiesMs: body.timings!.splitMs + body.timings!.extractMs + body.timings!.aggregateMs,
+      engineInFlowRunMs: t(run!.end_time) - t(run!.start_time) - activitiesMs,
       afterEndMs: Math.round(posted + ms - t(run!.end_time)),
     });
     console.log(`run ${i + 1}:`, JSON.stringify(samples.at(-1)));
