@@ -9,6 +9,7 @@ import {
   mockLlmProcess,
   tsxCommand,
 } from '../tools/src/topologies/mock-llm';
+import { prefectStateSize } from './src/state-size';
 
 /** The venv tools/engines/prefect.sh builds once from prefect/requirements.lock (or PREFECT_VENV). */
 export function prefectVenv(repoRoot: string): string {
@@ -148,6 +149,15 @@ const topology: TopologyFactory = async (ctx) => {
     },
     sharedEnv: { ...localBlobEnv(ctx), LLM_URL: llm.url, PREFECT_API_URL: apiUrl },
     orchestrationFile: 'prefect/src/invoice_flow/flow.py',
+    stateSize:
+      variant === 'sqlite'
+        ? (invoiceId) =>
+            prefectStateSize(
+              join(ctx.runDir, 'prefect.db'),
+              prefectEnv.PREFECT_LOCAL_STORAGE_PATH!,
+              invoiceId,
+            )
+        : undefined,
   };
 };
 export default topology;
