@@ -56,7 +56,7 @@ describe('prefect crash recovery', () => {
     expect(await readFile(stack.handle.logPath('api'), 'utf8')).toContain(`invoice ${run.name}`);
   });
 
-  it('SIGKILL of the worker (and with it the flow process it spawned), then a restart', {
+  it('SIGKILL of the worker (its flow process, in a session of its own, lives on), then a restart', {
     timeout: 240_000,
   }, async () => {
     await crashMidFanout('worker', async () => {
