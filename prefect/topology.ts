@@ -30,7 +30,7 @@ const LOOPBACK = '127.0.0.1';
  * the deployment first, prefect/src/invoice_flow/deploy.py, and spawns one flow process per
  * flow run), the three activity services the tasks call (shared/src/flow/activity-service.ts),
  * the contract API and the mock LLM. Everything on loopback; analytics and telemetry off.
- * Settings: variant=postgres, ui=true (the server's dashboard), workerQuerySeconds (1),
+ * Settings: variant=postgres, ui=true (the server's dashboard), workerQuerySeconds (1), workerLimit (10),
  * EXTRACT_MAX_CONCURRENT (100: the flow's ThreadPoolTaskRunner), LLM_*.
  */
 const topology: TopologyFactory = async (ctx) => {
@@ -99,6 +99,10 @@ const topology: TopologyFactory = async (ctx) => {
     readyTimeoutMs: 180_000,
   });
 
+  // Flow runs at once on this worker, each its own Python process (Prefect's default: no limit).
+  // Beyond it, runs wait Scheduled until a slot frees: 100 concurrent invoices must not mean 100
+  // interpreters on a 2-core machine.
+  const workerLimit = Number(ctx.settings.workerLimit ?? 10);
   processes.push({
     name: 'worker',
     kind: 'worker',
@@ -107,7 +111,7 @@ const topology: TopologyFactory = async (ctx) => {
     command: 'bash',
     args: [
       '-c',
-      `"${bin('python')}" -m invoice_flow.deploy && exec "${bin('prefect')}" worker start --pool invoice --type process --name worker-1`,
+      `"${bin('python')}" -m invoice_flow.deploy && exec "${bin('prefect')}" worker start --pool invoice --type process --name worker-1 --limit ${workerLimit}`,
     ],
     cwd: join(ctx.repoRoot, 'prefect/src'),
     env: {
