@@ -32,3 +32,6 @@ ensure_apt() { # ensure_apt <command> <package>
 
 ensure_pnpm
 ensure_node_modules
+# The custom engine's API-doc conformance test runs the document's curl examples (some pipe into jq).
+ensure_apt curl curl
+ensure_apt jq jq

@@ -104,7 +104,7 @@ export async function writeMatrix(): Promise<string> {
     "- **†** Durable Functions runs on the SDK's own replay executor in our test host, not the Functions host (which cannot be installed here); its timings are not the Functions host's (see azure-durable-functions/SPEC.md).",
   );
   out.push(
-    '- **‡** Dapr runs daprd 1.18.2 built with one upstream fix that no release buildable here has yet ([dapr/dapr#10372](https://github.com/dapr/dapr/pull/10372), [patch](../tools/engines/patches/)): a live workflow is no longer deactivated when a leftover wake-up reminder finds its inbox empty. Without it, about half the runs at N = 50 wait out a fixed 1 s retry (see dapr/SPEC.md, "The 1-second steps"; `pnpm --filter @invoice/dapr bench --daprd stock` measures the release as tagged).',
+    '- **‡** Dapr runs daprd 1.18.2 with one part of an upstream change backported ([dapr/dapr#10372](https://github.com/dapr/dapr/pull/10372), merged, in no 1.18 release up to 1.18.3; checked 2026-12-01; [patch](../tools/engines/patches/)): a live workflow is no longer deactivated when a leftover wake-up reminder finds its inbox empty. The rest of #10372 (an idle reaper) is not backported. Without the patch, about half the runs at N = 50 wait out a fixed 1 s retry (see dapr/SPEC.md, "The 1-second steps"; `pnpm --filter @invoice/dapr bench --daprd stock` measures the release as tagged).',
   );
   for (const r of results.filter((x) => x.failed))
     out.push(`- **${label(r.stack)} failed in this run**: ${r.failed}`);

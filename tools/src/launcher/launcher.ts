@@ -101,6 +101,14 @@ function startOrder(processes: ProcessSpec[]): ProcessSpec[] {
   return ordered;
 }
 
+/**
+ * Settings every process of every stack sees as env, whatever its topology passes on:
+ * ACTIVITY_MODE is read where the activities are built (shared/src/flow/activities.ts).
+ */
+const EVERY_PROCESS_SETTINGS = ['ACTIVITY_MODE'];
+const everyProcessEnv = (settings: Record<string, string>) =>
+  Object.fromEntries(Object.entries(settings).filter(([k]) => EVERY_PROCESS_SETTINGS.includes(k)));
+
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 function installExitHook() {
@@ -170,7 +178,7 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     const fd = openSync(logPath(p.name), 'a');
     const child = spawn(p.command, p.args ?? [], {
       cwd: p.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...topology.sharedEnv, ...p.env },
+      env: { ...process.env, ...topology.sharedEnv, ...everyProcessEnv(state.settings), ...p.env },
       detached: true,
       stdio: ['ignore', fd, fd],
     });

@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StackHandle, upStack } from '../../launcher/launcher';
+import { measureInvoiceCounts } from './counters';
+
+// The custom engine on SQLite, started once for this file: no Go-built engine needed.
+let handle: StackHandle;
+beforeAll(async () => {
+  handle = await upStack('custom-engine');
+}, 180_000);
+afterAll(() => handle?.down());
+
+describe('state-store write counter on the custom engine', () => {
+  it('counts every row write of one invoice, and one more page costs a fixed number more', async () => {
+    const three = await measureInvoiceCounts(handle, 3);
+    const five = await measureInvoiceCounts(handle, 5);
+    const w3 = three.stateStore!.byTable!;
+    const w5 = five.stateStore!.byTable!;
+    // One execution row per invoice, whatever its size.
+    expect(w3['ce_executions insert']).toBe(1);
+    expect(w5['ce_executions insert']).toBe(1);
+    // Two more pages: two more step rows and two more attempt rows, each row written as often as before.
+    expect(w5['ce_steps insert']! - w3['ce_steps insert']!).toBe(2);
+    expect(w5['ce_attempts insert']! - w3['ce_attempts insert']!).toBe(2);
+    const perStep = w3['ce_steps update']! / w3['ce_steps insert']!;
+    expect(w5['ce_steps update']! - w3['ce_steps update']!).toBe(2 * perStep);
+    expect(five.stateStore!.writes).toBeGreaterThan(three.stateStore!.writes);
+  });
+
+  it('every row the invoice left behind was written at least once, and the counter leaves no trace', async () => {
+    const counts = await measureInvoiceCounts(handle, 4);
+    const db = new Database(handle.env.CE_SQLITE_PATH!, { readonly: true });
+    try {
+      const rows = ['ce_executions', 'ce_steps', 'ce_attempts'].reduce(
+        (a, t) => a + (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n,
+        0,
+      );
+      // rows of all three invoices of this file so far; this one's inserts are part of them
+      const inserts = Object.entries(counts.stateStore!.byTable!)
+        .filter(([k]) => k.endsWith(' insert'))
+        .reduce((a, [, n]) => a + n, 0);
+      expect(inserts).toBeGreaterThan(0);
+      expect(inserts).toBeLessThanOrEqual(rows);
+      const leftovers = db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'kit_%'").all() as Array<{
+        name: string;
+      }>;
+      expect(leftovers).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
