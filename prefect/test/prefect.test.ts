@@ -7,7 +7,8 @@ import { expectGolden, type PrefectStack, sample, startPrefect, submit, until } 
 // The Prefect stack on SQLite, started once for this file.
 let stack: PrefectStack;
 beforeAll(async () => {
-  stack = await startPrefect();
+  // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
+  stack = await startPrefect({ ACTIVITY_MODE: 'synthetic' });
 });
 afterAll(async () => {
   await stack?.handle.down();
@@ -57,5 +58,13 @@ describe('prefect retries (LLM_RETRY_POLICY as task retries, via retry-policy.js
     const { apiUrl, llmUrl } = stack.handle;
     const id = await expectGivesUpAfterMaxAttempts(apiUrl, llmUrl);
     expect((await stack.flowRun(id)).state?.type).toBe('FAILED');
+  });
+});
+
+describe('prefect engine-only mode', () => {
+  it('runs the synthetic activity set (ACTIVITY_MODE=synthetic) through the same flow', async () => {
+    const { apiUrl, llmUrl } = stack.handle;
+    const body = await runTinySynthetic(apiUrl, llmUrl, stack.blobs, 7);
+    expect((await stack.flowRun(body.id)).state?.type).toBe('COMPLETED');
   });
 });
