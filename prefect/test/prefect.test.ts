@@ -1,6 +1,10 @@
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectGivesUpAfterMaxAttempts, runWithScriptedRetries } from '@invoice/tools/testing/stack-client';
+import {
+  expectGivesUpAfterMaxAttempts,
+  runTinySynthetic,
+  runWithScriptedRetries,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectGolden, type PrefectStack, sample, startPrefect, submit, until } from './helpers';
 
