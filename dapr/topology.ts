@@ -3,7 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ProcessSpec, TopologyContext, TopologyFactory } from '../tools/src/launcher/topology';
-import { localBlobEnv, mockLlmProcess, tsxCommand } from '../tools/src/topologies/mock-llm';
+import {
+  activityServiceProcess,
+  localBlobEnv,
+  mockLlmProcess,
+  tsxCommand,
+} from '../tools/src/topologies/mock-llm';
 
 /**
  * Paths of daprd, placement and scheduler: built once by tools/engines/dapr.sh, or DAPRD_BIN etc.
@@ -275,15 +280,7 @@ const topology: TopologyFactory = async (ctx) => {
   } as const;
   for (const service of ['split', 'extract', 'aggregate'] as const) {
     const port = await portFor(service);
-    processes.push({
-      name: service,
-      kind: 'service',
-      killable: true,
-      ...tsxCommand(ctx, 'dapr/src/activity-service.ts'),
-      env: { SERVICE: service, PORT: String(port), LLM_URL: llm.url },
-      dependsOn: ['mock-llm'],
-      ready: { http: `http://${LOOPBACK}:${port}/healthz` },
-    });
+    processes.push(activityServiceProcess(ctx, service, port, llm.url));
     // daprd waits for its app's port before it reports healthy, so the service starts first.
     const car = await sidecar(appIds[service], `${service}-dapr`, {
       appPort: port,

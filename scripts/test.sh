@@ -9,6 +9,10 @@ mkdir -p .run
 
 say "lint + format (biome)"
 pnpm exec biome ci .
+say "lint + format (ruff, prefect/ Python)"
+prefect_venv=$(bash tools/engines/prefect.sh | sed -n 's/^venv=//p')
+"$prefect_venv/bin/ruff" check prefect
+"$prefect_venv/bin/ruff" format --check prefect
 say "typecheck (tsc --noEmit, strict)"
 pnpm exec tsc -p tsconfig.json
 say "tests (vitest)"

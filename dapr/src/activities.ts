@@ -3,7 +3,7 @@ import type { ExtractInput, ExtractResult } from '@invoice/shared/flow/types';
 import { type ActivityName, serviceAppIds, sidecar } from './config';
 import type { Attempt } from './retry';
 
-/** Error body of an activity service (activity-service.ts): the contract's shape plus the LLM's verdict. */
+/** Error body of an activity service (shared/src/flow/activity-service.ts): the contract's shape plus the LLM's verdict. */
 type ServiceError = {
   error?: { code: string; message: string };
   /** false: the service says another attempt would fail the same way (a work budget failure) */

@@ -2,8 +2,9 @@
  * Environment of the Dapr stack's processes. The launcher (dapr/topology.ts) and the compose
  * file set these; the defaults are Dapr's own (`dapr run` ports) so a hand-started sidecar works.
  */
-export type ActivityName = 'split' | 'extract' | 'aggregate';
-export const ACTIVITY_NAMES: readonly ActivityName[] = ['split', 'extract', 'aggregate'];
+import type { ActivityName } from '@invoice/shared/flow/types';
+
+export { ACTIVITY_NAMES, type ActivityName } from '@invoice/shared/flow/types';
 
 /** Dapr app ids of the activity services: the workflow reaches each through its own sidecar. */
 export function serviceAppIds(env = process.env): Record<ActivityName, string> {

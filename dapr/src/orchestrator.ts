@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DaprWorkflowClient, LogLevel, WorkflowRuntimeStatus, type WorkflowState } from '@dapr/dapr';
+import { pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
 import type { WorkflowOutput } from '@invoice/shared/flow/types';
 import { sidecar, WORKFLOW_NAME } from './config';
@@ -24,8 +24,6 @@ function toRunState(state: WorkflowState): RunState {
 
 /** GetInstance period of wait(): see there. */
 const POLL_MS = 25;
-
-const isFinal = (s: RunState) => s.status === 'completed' || s.status === 'failed';
 
 /**
  * The contract's orchestrator on Dapr Workflow. A Dapr workflow belongs to the app id whose
@@ -60,14 +58,8 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
       // DaprBuiltInActorNotFoundRetries policy, so it answered ~1 s late. GetInstance reads the
       // state store (no actor), ~1-2 ms for a 50-page history, so a 25 ms period is cheap and
       // keeps the wait's share of a run's latency at ~12 ms on average (100 ms cost ~50-120 ms).
-      const deadline = Date.now() + timeoutMs;
-      let last: RunState = { status: 'pending' };
-      for (;;) {
-        // A failed look (the sidecar restarting after a crash) is retried until the deadline.
-        last = (await status(invoiceId).catch(() => undefined)) ?? last;
-        if (isFinal(last) || Date.now() >= deadline) return last;
-        await sleep(Math.min(POLL_MS, deadline - Date.now()));
-      }
+      // A failed look (the sidecar restarting after a crash) is retried until the deadline.
+      return pollUntilFinal(() => status(invoiceId), timeoutMs, POLL_MS);
     },
     async ready() {
       // Ready = the sidecar is up AND a workflow worker is connected to it; before that a

@@ -24,7 +24,7 @@ need_apt jq jq
 
 # Each build prints its own progress line; a cached engine prints nothing.
 ready=()
-for engine in temporal dapr; do
+for engine in temporal dapr prefect; do
   if [ -f "$here/$engine.sh" ]; then
     bash "$here/$engine.sh" >/dev/null
     ready+=("$engine")

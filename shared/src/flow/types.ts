@@ -49,3 +49,7 @@ export type Timings = {
   /** median duration of one extract activity, measured inside it */
   extractActivityMs?: number;
 };
+
+/** The three activities, by the names their services and engines register them under. */
+export const ACTIVITY_NAMES = ['split', 'extract', 'aggregate'] as const;
+export type ActivityName = (typeof ACTIVITY_NAMES)[number];

@@ -78,6 +78,7 @@ const ORDER = [
   'temporal',
   'dapr',
   'azure-durable-functions',
+  'prefect',
 ];
 const LABEL: Record<string, string> = {
   reference: 'reference (no orchestrator)',
@@ -86,6 +87,7 @@ const LABEL: Record<string, string> = {
   temporal: 'Temporal',
   dapr: 'Dapr Workflow‡',
   'azure-durable-functions': 'Durable Functions† (stand-in)',
+  prefect: 'Prefect',
 };
 export const label = (s: string) => LABEL[s] ?? s;
 const src = (s: string, path: string) => `[${s}](results/compare/${s}.json) \`${path}\``;

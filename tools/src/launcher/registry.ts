@@ -17,6 +17,7 @@ const TOPOLOGY_FILES: Record<string, string> = {
   temporal: 'temporal/topology.ts',
   dapr: 'dapr/topology.ts',
   'azure-durable-functions': 'azure-durable-functions/topology.ts',
+  prefect: 'prefect/topology.ts',
 };
 
 /** Stacks whose topology file exists in this checkout. */

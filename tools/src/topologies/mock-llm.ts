@@ -36,3 +36,24 @@ export async function mockLlmProcess(ctx: TopologyContext): Promise<{ process: P
     },
   };
 }
+
+/**
+ * One of the shared activity services (shared/src/flow/activity-service.ts) as a process of a
+ * stack: `name` is both the process name and SERVICE (split, extract or aggregate).
+ */
+export function activityServiceProcess(
+  ctx: TopologyContext,
+  service: string,
+  port: number,
+  llmUrl: string,
+): ProcessSpec {
+  return {
+    name: service,
+    kind: 'service',
+    killable: true,
+    ...tsxCommand(ctx, 'shared/src/flow/activity-service.ts'),
+    env: { SERVICE: service, PORT: String(port), LLM_URL: llmUrl },
+    dependsOn: ['mock-llm'],
+    ready: { http: `http://127.0.0.1:${port}/healthz` },
+  };
+}

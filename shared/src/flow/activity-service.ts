@@ -1,15 +1,16 @@
-import { errorResponse } from '@invoice/shared/contract/errors';
-import { serveApp } from '@invoice/shared/contract/serve';
-import { activitiesFromEnv } from '@invoice/shared/flow/activities';
-import { LlmCallError } from '@invoice/shared/llm/client';
-import { WorkBudgetError } from '@invoice/shared/pdf/budget';
 import { Hono } from 'hono';
-import { ACTIVITY_NAMES, type ActivityName } from './config';
+import { errorResponse } from '../contract/errors';
+import { serveApp } from '../contract/serve';
+import { LlmCallError } from '../llm/client';
+import { WorkBudgetError } from '../pdf/budget';
+import { activitiesFromEnv } from './activities';
+import { ACTIVITY_NAMES, type ActivityName } from './types';
 
 /**
- * One activity service (SERVICE=split|extract|aggregate): a plain HTTP server that its own
- * daprd sidecar fronts. Nothing here is Dapr-specific, which is the point: any process that
- * answers POST /<activity> could replace it, in any language.
+ * One activity service (SERVICE=split|extract|aggregate): a plain HTTP server answering
+ * POST /<activity>. The Dapr stack fronts each with its own daprd sidecar; the Prefect stack's
+ * Python tasks call it directly. Nothing here is engine-specific, which is the point: the
+ * activities stay TypeScript, written once, whatever language the orchestration is in.
  */
 const name = process.env.SERVICE as ActivityName;
 if (!ACTIVITY_NAMES.includes(name))
@@ -27,7 +28,7 @@ app.post(`/${name}`, async (c) => {
     return c.json(await activity(input));
   } catch (error) {
     // 502: the upstream LLM failed. Its verdict travels along so the workflow can honour
-    // Retry-After and stop on non-retryable answers. The resiliency policy does not retry 502s.
+    // Retry-After and stop on non-retryable answers. Dapr's resiliency policy does not retry 502s.
     if (error instanceof LlmCallError) {
       const { status, retryable, retryAfterMs } = error;
       return errorResponse(c, 502, 'llm_call_failed', error.message, {
@@ -44,4 +45,4 @@ app.post(`/${name}`, async (c) => {
 });
 
 const served = await serveApp(app);
-console.log(`[dapr] ${name} service listening on ${served.url}`);
+console.log(`[activity-service] ${name} service listening on ${served.url}`);

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { crashSettled, MAX_RESUBMITS } from './orchestrator';
+import type { FlowRun } from './prefect-rest';
+
+const crashed = (message: string, ageMs: number, run_count = 1): FlowRun => ({
+  id: 'r',
+  name: 'i',
+  run_count,
+  state: { type: 'CRASHED', name: 'Crashed', message, timestamp: new Date(1_000_000 - ageMs).toISOString() },
+});
+
+describe('crashSettled: when the API resubmits a Crashed flow run', () => {
+  it("at once on the worker's own report, which comes last", () => {
+    expect(
+      crashSettled(crashed('Flow run infrastructure exited with non-zero status code -9.', 0), 1_000_000),
+    ).toBe(true);
+  });
+  it("not on the runner's first report, which the worker's would overwrite, until it has settled", () => {
+    const early = crashed('Process exited with status code: -9.', 1_000);
+    expect(crashSettled(early, 1_000_000)).toBe(false);
+    expect(crashSettled(crashed('Process exited with status code: -9.', 60_000), 1_000_000)).toBe(true);
+  });
+  it('never past MAX_RESUBMITS runs, nor for a run that is not Crashed', () => {
+    expect(crashSettled(crashed('Flow run infrastructure exited', 0, MAX_RESUBMITS + 1), 1_000_000)).toBe(
+      false,
+    );
+    expect(
+      crashSettled({ id: 'r', name: 'i', run_count: 1, state: { type: 'RUNNING', name: 'Running' } }),
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,168 @@
+import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
+import { blobKeys } from '@invoice/shared/blob/keys';
+import type { BlobStore } from '@invoice/shared/blob/store';
+import { pollUntilFinal } from '@invoice/shared/contract/poll';
+import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
+import { Invoice } from '@invoice/shared/domain/schemas';
+import { type FlowRun, PrefectHttpError, type PrefectRest, prefectRest } from './prefect-rest';
+
+/** The deployment prefect/src/invoice_flow/deploy.py registers: <flow name>/<deployment name>. */
+export const DEPLOYMENT = { flow: 'invoice', name: 'invoice', pool: process.env.PREFECT_POOL ?? 'invoice' };
+/** How often a crashed flow run is put back to Scheduled before the API reports it failed. */
+export const MAX_RESUBMITS = Number(process.env.PREFECT_MAX_RESUBMITS ?? 3);
+const POLL_MS = 50;
+const WATCH_MS = 1_000;
+/**
+ * A process worker reports one crash twice: its runner as soon as the flow process dies, then
+ * the worker itself once its `run` returns (prefect/workers/base.py, "Flow run infrastructure
+ * exited..."), seconds later under load. Both proposals are accepted, so a resubmission between
+ * them would be overwritten by the second. The watcher therefore waits for the worker's report,
+ * or, for crashes no worker will report again (the flow process's own, a dead worker), this long.
+ */
+const SETTLE_MS = Number(process.env.PREFECT_CRASH_SETTLE_MS ?? 15_000);
+const WORKER_REPORT = 'Flow run infrastructure exited';
+
+/** Whether a Crashed flow run is ready to be resubmitted now. */
+export function crashSettled(run: FlowRun, now = Date.now()): boolean {
+  if (run.state?.type !== 'CRASHED' || run.run_count > MAX_RESUBMITS) return false;
+  if (run.state.message?.startsWith(WORKER_REPORT)) return true;
+  return now - Date.parse(run.state.timestamp ?? '') >= SETTLE_MS;
+}
+
+/**
+ * The contract's orchestrator on a self-hosted Prefect 3 server, over its REST API. A run is a
+ * flow run of the `invoice/invoice` deployment named after the invoice id (so any API process
+ * finds it again) with the invoice id as idempotency key (a retried start cannot create a second).
+ *
+ * Crashes: a flow process that dies (SIGKILL, OOM) is marked Crashed by the worker that spawned
+ * it; Prefect does not re-run Crashed runs by itself. `watchCrashes` puts them back to Scheduled
+ * (state AwaitingRetry, as Prefect's own flow retries do) and a worker picks them up again; with
+ * persisted results and cache_policy=INPUTS the re-run re-uses every task that had completed.
+ */
+export function prefectOrchestrator(
+  env = process.env,
+  blobs: BlobStore = blobStoreFromEnv(env),
+): InvoiceOrchestrator & { watchCrashes(): void; close(): Promise<void> } {
+  if (!env.PREFECT_API_URL) throw new Error('PREFECT_API_URL is not set');
+  const rest: PrefectRest = prefectRest(env.PREFECT_API_URL);
+  const runIds = new Map<string, string>();
+  let deploymentId: string | undefined;
+  let watching: NodeJS.Timeout | undefined;
+
+  async function deployment(): Promise<string> {
+    deploymentId ??= (
+      await rest.get<{ id: string }>(`/deployments/name/${DEPLOYMENT.flow}/${DEPLOYMENT.name}`)
+    ).id;
+    return deploymentId;
+  }
+
+  async function findRun(invoiceId: string): Promise<FlowRun | undefined> {
+    const known = runIds.get(invoiceId);
+    if (known) return rest.get<FlowRun>(`/flow_runs/${known}`);
+    const [run] = await rest.post<FlowRun[]>('/flow_runs/filter', {
+      flow_runs: { name: { any_: [invoiceId] } },
+      limit: 1,
+    });
+    if (run) runIds.set(invoiceId, run.id);
+    return run;
+  }
+
+  async function toRunState(invoiceId: string, run: FlowRun): Promise<RunState> {
+    const message = run.state?.message ?? undefined;
+    switch (run.state?.type) {
+      case 'COMPLETED': {
+        // The flow's return value sits in Prefect's result storage; the invoice's own blob
+        // (claim-check, at its fixed key) carries the same facts and the contract reads it anyway.
+        const invoiceKey = blobKeys.invoice(invoiceId);
+        const invoice = Invoice.parse(JSON.parse(await blobs.getText(invoiceKey)));
+        return {
+          status: 'completed',
+          output: {
+            invoiceKey,
+            pageCount: invoice.pageCount,
+            discrepancyCount: invoice.discrepancies.length,
+          },
+        };
+      }
+      case 'FAILED':
+        return { status: 'failed', error: message ?? 'flow run failed' };
+      case 'CANCELLED':
+        return { status: 'failed', error: message ?? 'flow run cancelled' };
+      case 'CRASHED':
+        // Still to be resubmitted by watchCrashes, unless it has crashed too often.
+        return run.run_count > MAX_RESUBMITS
+          ? { status: 'failed', error: `crashed ${run.run_count} times: ${message ?? ''}` }
+          : { status: 'running' };
+      case 'RUNNING':
+      case 'CANCELLING':
+        return { status: 'running' };
+      default: // SCHEDULED (incl. AwaitingRetry), PENDING, PAUSED
+        return { status: run.run_count > 0 ? 'running' : 'pending' };
+    }
+  }
+
+  async function status(invoiceId: string) {
+    const run = await findRun(invoiceId);
+    return run ? toRunState(invoiceId, run) : undefined;
+  }
+
+  async function resubmitCrashed() {
+    const crashed = await rest.post<FlowRun[]>('/flow_runs/filter', {
+      flow_runs: { deployment_id: { any_: [await deployment()] }, state: { type: { any_: ['CRASHED'] } } },
+      limit: 200,
+    });
+    for (const run of crashed) {
+      if (!crashSettled(run)) continue;
+      await rest.post(`/flow_runs/${run.id}/set_state`, {
+        state: {
+          type: 'SCHEDULED',
+          name: 'AwaitingRetry',
+          message: 'resubmitted by the invoice API after a crash',
+        },
+        force: true,
+      });
+      console.log(
+        `[prefect] resubmitted crashed flow run ${run.id} (invoice ${run.name}, run_count ${run.run_count}): ${run.state?.message ?? ''}`,
+      );
+    }
+  }
+
+  return {
+    name: 'prefect',
+    async start({ invoiceId, pdfKey, acceptedAt }) {
+      const run = await rest.post<FlowRun>(`/deployments/${await deployment()}/create_flow_run`, {
+        name: invoiceId,
+        idempotency_key: invoiceId,
+        parameters: { invoice_id: invoiceId, pdf_key: pdfKey, accepted_at: acceptedAt },
+      });
+      runIds.set(invoiceId, run.id);
+    },
+    status,
+    async wait(invoiceId, timeoutMs) {
+      // A failed look (the server restarting) is retried until the deadline.
+      return pollUntilFinal(() => status(invoiceId), timeoutMs, POLL_MS);
+    },
+    async ready() {
+      // Ready = the deployment exists and a worker of its pool is online to run it.
+      await deployment();
+      const workers = await rest.post<{ status: string }[]>(
+        `/work_pools/${DEPLOYMENT.pool}/workers/filter`,
+        {},
+      );
+      return workers.some((w) => w.status === 'ONLINE');
+    },
+    watchCrashes() {
+      const tick = async () => {
+        await resubmitCrashed().catch((error: Error) => {
+          if (!(error instanceof PrefectHttpError && error.status === 404))
+            console.error('[prefect] crash watch:', error.message);
+        });
+        watching = setTimeout(tick, WATCH_MS);
+      };
+      watching = setTimeout(tick, WATCH_MS);
+    },
+    async close() {
+      clearTimeout(watching);
+    },
+  };
+}

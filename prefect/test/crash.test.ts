@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  expectGolden,
+  type PrefectStack,
+  sample,
+  startPrefect,
+  submit,
+  until,
+  untilInFlight,
+} from './helpers';
+
+// SIGKILL mid fan-out, then restart: what Prefect's persisted results + resubmission buy. One stack.
+let stack: PrefectStack;
+beforeAll(async () => {
+  stack = await startPrefect();
+});
+afterAll(async () => {
+  await stack?.handle.down();
+});
+beforeEach(async () => {
+  await mockLlm.neutral(stack.handle.llmUrl);
+  // Pages finish at different times, so the kill lands with some tasks done and some in flight.
+  await mockLlm.configure(stack.handle.llmUrl, { latency: { kind: 'uniform', minMs: 500, maxMs: 6_000 } });
+});
+
+/** Submits 10 pages, runs `crash` once the fan-out is under way, waits for the end; reports duplicates. */
+async function crashMidFanout(what: string, crash: (invoiceId: string) => Promise<void>) {
+  const { handle } = stack;
+  const s = sample(10);
+  const id = await submit(handle.apiUrl, s);
+  await untilInFlight(handle.llmUrl, 1);
+  await crash(id);
+  const done = await until(handle.apiUrl, id, 220_000);
+  await expectGolden(done, s);
+  const metrics = await mockLlm.metrics(handle.llmUrl);
+  const run = await stack.flowRun(id);
+  console.log(
+    `[prefect crash: ${what}] LLM calls ${metrics.totalCalls} for 10 pages; duplicate successes ${metrics.duplicateSuccesses}; flow run_count ${run.run_count}`,
+  );
+  expect(metrics.pages).toBe(10);
+  return { metrics, run };
+}
+
+describe('prefect crash recovery', () => {
+  it('SIGKILL of the flow process: the worker marks the run Crashed, the API resubmits it, finished tasks are re-used', {
+    timeout: 240_000,
+  }, async () => {
+    const { run } = await crashMidFanout('flow process', async (id) => {
+      const pid = Number((await stack.flowRun(id)).infrastructure_pid?.split(':').pop());
+      expect(pid).toBeGreaterThan(0);
+      process.kill(pid, 'SIGKILL');
+    });
+    expect(run.run_count).toBe(2);
+    expect(await readFile(stack.handle.logPath('api'), 'utf8')).toContain(`invoice ${run.name}`);
+  });
+
+  it('SIGKILL of the worker (its flow process, in a session of its own, lives on), then a restart', {
+    timeout: 240_000,
+  }, async () => {
+    await crashMidFanout('worker', async () => {
+      await stack.handle.kill('worker', 'SIGKILL');
+      await stack.handle.restart('worker');
+    });
+  });
+
+  it('SIGKILL of the Prefect server, then a restart on the same database', { timeout: 240_000 }, async () => {
+    await crashMidFanout('server', async () => {
+      await stack.handle.kill('prefect-server', 'SIGKILL');
+      await stack.handle.restart('prefect-server');
+    });
+  });
+});

@@ -1,0 +1,74 @@
+import { describeConformance } from '@invoice/shared/testing/conformance';
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import {
+  expectGivesUpAfterMaxAttempts,
+  runTinySynthetic,
+  runWithScriptedRetries,
+} from '@invoice/tools/testing/stack-client';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectGolden, type PrefectStack, sample, startPrefect, submit, until } from './helpers';
+
+// The Prefect stack on SQLite, started once for this file.
+let stack: PrefectStack;
+beforeAll(async () => {
+  // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
+  stack = await startPrefect({ ACTIVITY_MODE: 'synthetic' });
+});
+afterAll(async () => {
+  await stack?.handle.down();
+});
+beforeEach(async () => {
+  await mockLlm.neutral(stack.handle.llmUrl);
+});
+
+describeConformance({
+  name: 'prefect (SQLite)',
+  stack: () => ({ apiUrl: stack.handle.apiUrl, blobs: stack.blobs }),
+  timeoutMs: 180_000,
+});
+
+describe('prefect fan-out (extract.map on a ThreadPoolTaskRunner)', () => {
+  it('N = 50 pages reach min(N, C) = 50 concurrent LLM calls, and 8 with C = 8', {
+    timeout: 300_000,
+  }, async () => {
+    const { apiUrl, llmUrl } = stack.handle;
+    for (const cap of [0, 8]) {
+      await mockLlm.neutral(llmUrl);
+      await mockLlm.configure(llmUrl, {
+        latency: { kind: 'fixed', ms: cap ? 1_000 : 10_000 },
+        concurrency: cap,
+      });
+      const s = sample(50);
+      await expectGolden(await until(apiUrl, await submit(apiUrl, s), 280_000), s);
+      const metrics = await mockLlm.metrics(llmUrl);
+      expect(metrics.pages).toBe(50);
+      expect(metrics.maxInFlight).toBe(Math.min(50, cap || 50));
+    }
+  });
+});
+
+describe('prefect retries (LLM_RETRY_POLICY as task retries, via retry-policy.json)', () => {
+  it('scripted 429 then 500 on every page: exactly 3 calls per page, golden result', {
+    timeout: 180_000,
+  }, async () => {
+    const { apiUrl, llmUrl } = stack.handle;
+    const body = await runWithScriptedRetries(apiUrl, llmUrl, 10);
+    const run = await stack.flowRun(body.id);
+    expect(run.state?.type).toBe('COMPLETED');
+    expect((await mockLlm.metrics(llmUrl)).duplicateSuccesses).toBe(0);
+  });
+
+  it('gives up after maxAttempts and the flow run fails with the reason', { timeout: 180_000 }, async () => {
+    const { apiUrl, llmUrl } = stack.handle;
+    const id = await expectGivesUpAfterMaxAttempts(apiUrl, llmUrl);
+    expect((await stack.flowRun(id)).state?.type).toBe('FAILED');
+  });
+});
+
+describe('prefect engine-only mode', () => {
+  it('runs the synthetic activity set (ACTIVITY_MODE=synthetic) through the same flow', async () => {
+    const { apiUrl, llmUrl } = stack.handle;
+    const body = await runTinySynthetic(apiUrl, llmUrl, stack.blobs, 7);
+    expect((await stack.flowRun(body.id)).state?.type).toBe('COMPLETED');
+  });
+});

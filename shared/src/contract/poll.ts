@@ -1,0 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunState } from './types';
+
+export const isFinal = (s: RunState) => s.status === 'completed' || s.status === 'failed';
+
+/**
+ * An orchestrator's wait() by polling its status(): every `periodMs` until the run is completed
+ * or failed, or with its last known state at the timeout. A failed look (the engine restarting
+ * after a crash) is retried until the deadline.
+ */
+export async function pollUntilFinal(
+  look: () => Promise<RunState | undefined>,
+  timeoutMs: number,
+  periodMs: number,
+): Promise<RunState> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RunState = { status: 'pending' };
+  for (;;) {
+    last = (await look().catch(() => undefined)) ?? last;
+    if (isFinal(last) || Date.now() >= deadline) return last;
+    await sleep(Math.min(periodMs, deadline - Date.now()));
+  }
+}
