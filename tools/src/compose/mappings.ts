@@ -63,9 +63,11 @@ export const COMPOSE_MAPPINGS: Record<string, ComposeMapping> = {
     serviceOf: { 'functions-host': 'functions' },
     otherProgram: {
       azurite: 'the official Azurite image; natively the azurite npm package of the same project',
+      'azurite-metadata': "the official mariadb image; natively Debian's mariadb-server",
       'functions-host':
         'the Azure Functions host image runs the bundled app; natively the replay test host stands in (SPEC.md)',
     },
+    envNotCompared: { 'azurite-metadata': 'configured by the image own MARIADB_* variables' },
     containerOnlyEnv: {
       ...HOST,
       'functions-host.FUNCTIONS_WORKER_RUNTIME': 'a setting of the Functions host',
