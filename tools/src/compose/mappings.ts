@@ -82,4 +82,20 @@ export const COMPOSE_MAPPINGS: Record<string, ComposeMapping> = {
       'mock-llm.LLM_URL': 'the launcher shares it with every process; the mock LLM itself does not read it',
     },
   },
+  prefect: {
+    file: 'prefect/docker-compose.yml',
+    settings: {},
+    otherProgram: {
+      'prefect-server':
+        'the official prefecthq/prefect image; natively the same version from the hash-locked venv',
+      worker: 'the official prefecthq/prefect image; natively the same version from the hash-locked venv',
+    },
+    containerOnlyEnv: HOST,
+    nativeOnlyEnv: Object.fromEntries(
+      ['mock-llm', 'split', 'extract', 'aggregate'].map((p) => [
+        `${p}.PREFECT_API_URL`,
+        'the launcher shares it with every process; only the Prefect processes and the API read it',
+      ]),
+    ),
+  },
 };
