@@ -21,7 +21,9 @@ import {
  * callActivityWithRetry tasks with durable timers the way the Durable Task framework's retry
  * interceptor does, so the SDK's RetryableTask sees the event sequence it expects.
  */
-export type InstanceStatus = 'pending' | 'running' | 'completed' | 'failed';
+export type InstanceStatus = 'pending' | 'running' | 'completed' | 'failed' | 'terminated';
+const isDone = (status: InstanceStatus) =>
+  status === 'completed' || status === 'failed' || status === 'terminated';
 export type InstanceView = {
   instanceId: string;
   name: string;
@@ -145,13 +147,32 @@ export class ReplayHost {
 
   async start(name: string, instanceId: string, input: unknown): Promise<void> {
     this.fn(name, 'orchestrationTrigger');
-    if (this.instances.has(instanceId)) throw new Error(`instance ${instanceId} already exists`);
+    // Mirrors the extension with overridableExistingInstanceStates = NonRunningStates (host.json):
+    // a Pending/Running instance makes the start an OrchestrationAlreadyExistsException, which the
+    // HTTP API answers 409 (HttpApiHandler.HandleStartOrchestratorRequestAsync). Re-creating a
+    // finished instance, which the extension would do, is not implemented here: refused as well.
+    const existing = this.instances.get(instanceId);
+    if (existing)
+      throw new Error(`an orchestration with id '${instanceId}' already exists (${existing.status})`);
     const instance = this.newInstance(instanceId, name, input);
     const started = events.executionStarted(new Date(), name, input);
     instance.createdTime = instance.lastUpdatedTime = String(started.Timestamp);
     await this.store.append(instanceId, [{ kind: 'message', event: started }]);
     instance.inbox.push(started);
     this.kick(instance);
+  }
+
+  /**
+   * Terminate as the extension does it (DurableClient.TerminateAsync): an ExecutionTerminated
+   * message to the instance, which ends it Terminated at its next episode without running the
+   * orchestrator. Activities already dispatched still run; their results are discarded.
+   */
+  async terminate(instanceId: string, reason: string): Promise<'accepted' | 'gone' | undefined> {
+    const instance = this.instances.get(instanceId);
+    if (!instance) return undefined;
+    if (isDone(instance.status)) return 'gone';
+    await this.deliver(instance, events.executionTerminated(new Date(), reason));
+    return 'accepted';
   }
 
   view(instanceId: string): InstanceView | undefined {
@@ -165,7 +186,7 @@ export class ReplayHost {
   async waitFor(instanceId: string, timeoutMs: number): Promise<InstanceView | undefined> {
     const i = this.instances.get(instanceId);
     if (!i) return undefined;
-    if (i.status !== 'completed' && i.status !== 'failed') {
+    if (!isDone(i.status)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -263,6 +284,9 @@ export class ReplayHost {
     if (completed.OrchestrationStatus === 'Completed') {
       instance.status = 'completed';
       instance.output = JSON.parse(completed.Result ?? 'null');
+    } else if (completed.OrchestrationStatus === 'Terminated') {
+      instance.status = 'terminated';
+      instance.output = completed.Result;
     } else {
       instance.status = 'failed';
       instance.error = completed.Result;
@@ -279,7 +303,7 @@ export class ReplayHost {
       try {
         while (instance.dirty && !this.stopped) {
           instance.dirty = false;
-          if (instance.inbox.length > 0 && instance.status !== 'completed' && instance.status !== 'failed') {
+          if (instance.inbox.length > 0 && !isDone(instance.status)) {
             await this.episode(instance);
           }
         }
@@ -298,6 +322,21 @@ export class ReplayHost {
     const consumed = new Set(instance.history.map((l) => messageKey(l.event)));
     const messages = dedupeMessages(instance.inbox.splice(0)).filter((m) => !consumed.has(messageKey(m)));
     if (messages.length === 0) return;
+    const terminated = messages.find((m) => m.EventType === EventType.ExecutionTerminated);
+    if (terminated) {
+      const end = events.executionCompleted(now, 'Terminated', terminated.Input ?? '');
+      const lines: EventLine[] = [
+        events.orchestratorStarted(now),
+        terminated,
+        end,
+        events.orchestratorCompleted(now),
+      ].map((event) => ({ kind: 'event', event }));
+      await this.store.append(instance.id, lines);
+      instance.history.push(...lines);
+      instance.lastUpdatedTime = now.toISOString();
+      this.finish(instance, end);
+      return;
+    }
     const added: EventLine[] = [{ kind: 'event', event: events.orchestratorStarted(now) }];
     const toDispatch: Array<{ id: number; name: string; input?: string }> = [];
     const toArm: Array<{ id: number; fireAt: Date }> = [];

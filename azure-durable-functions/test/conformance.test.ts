@@ -37,7 +37,7 @@ describe('blob store of this stack', () => {
 
 describeConformance({
   name: 'azure-durable-functions (replay test host)',
-  stack: () => ({ apiUrl: stack.apiUrl, blobs }),
+  stack: () => ({ apiUrl: stack.apiUrl, llmUrl: stack.llmUrl, blobs }),
 });
 
 const fiftyPages = SAMPLES.find((s) => s.pages === 50)!;

@@ -8,7 +8,15 @@ import { Invoice } from '../domain/schemas';
 import type { Timings } from '../flow/types';
 import { type PdfLimits, PdfValidationError, pdfLimitsFromEnv, validatePdf } from '../pdf/validate';
 import { errorResponse } from './errors';
-import type { AcceptedBody, InvoiceOrchestrator, RunState, StatusBody } from './types';
+import { bodySha256, IDEMPOTENCY_HEADER, isValidIdempotencyKey, runIdFromKey } from './idempotency';
+import {
+  type AcceptedBody,
+  type HealthBody,
+  type InvoiceOrchestrator,
+  isFinal,
+  type RunState,
+  type StatusBody,
+} from './types';
 
 export type InvoiceAppOptions = {
   orchestrator: InvoiceOrchestrator;
@@ -52,7 +60,11 @@ export function createInvoiceApp({
   app.get('/healthz', async (c) => {
     const ready = await orchestrator.ready().catch(() => false);
     return ready
-      ? c.json({ status: 'ok', orchestrator: orchestrator.name })
+      ? c.json({
+          status: 'ok',
+          orchestrator: orchestrator.name,
+          behaviours: orchestrator.behaviours,
+        } satisfies HealthBody)
       : errorResponse(c, 503, 'not_ready', `${orchestrator.name} cannot take work yet`);
   });
 
@@ -67,6 +79,18 @@ export function createInvoiceApp({
           'unsupported_media_type',
           `send the PDF as application/pdf, not "${type || 'nothing'}"`,
         );
+      }
+      const key = c.req.header(IDEMPOTENCY_HEADER);
+      if (key !== undefined && !isValidIdempotencyKey(key)) {
+        return errorResponse(
+          c,
+          400,
+          'invalid_idempotency_key',
+          'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : ~ -',
+        );
+      }
+      if (key !== undefined && !orchestrator.behaviours.idempotentUpload) {
+        return errorResponse(c, 501, 'not_supported', `${orchestrator.name} has no idempotent upload`);
       }
       await next();
     },
@@ -85,22 +109,50 @@ export function createInvoiceApp({
         }
         throw error;
       }
-      const invoiceId = randomUUID();
-      const pdfKey = blobKeys.sourcePdf(invoiceId);
-      await blobs.put(pdfKey, bytes, 'application/pdf');
-      try {
-        await orchestrator.start({ invoiceId, pdfKey, acceptedAt });
-      } catch (error) {
-        // Nothing is left behind when the engine refuses the run.
-        await blobs.deletePrefix(blobKeys.invoicePrefix(invoiceId)).catch(() => {});
-        return errorResponse(
-          c,
-          503,
-          'engine_unavailable',
-          `${orchestrator.name} did not start the run: ${(error as Error).message}`,
-        );
-      }
+      const key = c.req.header(IDEMPOTENCY_HEADER);
+      const idempotent = key === undefined ? undefined : { bodySha256: bodySha256(bytes) };
+      const invoiceId = key === undefined ? randomUUID() : runIdFromKey(key);
       const statusUrl = `/api/invoices/${invoiceId}`;
+      const conflict = () =>
+        errorResponse(c, 409, 'idempotency_conflict', 'this Idempotency-Key was used with another PDF', {
+          id: invoiceId,
+          statusUrl,
+        });
+      // A repeat finds the run in the engine's own state (the id is the key's digest); only
+      // a key never seen reaches start(), where the engine's duplicate policy settles races.
+      const existing = idempotent && (await orchestrator.status(invoiceId));
+      if (existing && existing.bodySha256 !== idempotent?.bodySha256) return conflict();
+      if (!existing) {
+        // Under a key the PDF's blob is named by its hash, so a racing other body never
+        // overwrites the PDF a run reads.
+        const pdfKey = idempotent
+          ? blobKeys.sourcePdfOf(invoiceId, idempotent.bodySha256)
+          : blobKeys.sourcePdf(invoiceId);
+        await blobs.put(pdfKey, bytes, 'application/pdf');
+        try {
+          await orchestrator.start({ invoiceId, pdfKey, acceptedAt, ...idempotent });
+        } catch (error) {
+          // Nothing is left behind when the engine refuses the run.
+          if (!idempotent) await blobs.deletePrefix(blobKeys.invoicePrefix(invoiceId)).catch(() => {});
+          else if (!(await orchestrator.status(invoiceId).catch(() => undefined)))
+            await blobs.deletePrefix(pdfKey).catch(() => {});
+          return errorResponse(
+            c,
+            503,
+            'engine_unavailable',
+            `${orchestrator.name} did not start the run: ${(error as Error).message}`,
+          );
+        }
+        if (idempotent) {
+          const started = await orchestrator.status(invoiceId);
+          if (started?.bodySha256 !== undefined && started.bodySha256 !== idempotent.bodySha256) {
+            await blobs.deletePrefix(pdfKey).catch(() => {});
+            return conflict();
+          }
+        }
+      } else if (c.req.query('wait') !== 'true' && isFinal(existing.status)) {
+        return c.json(await describe(invoiceId, existing), 200);
+      }
       if (c.req.query('wait') !== 'true') {
         c.header('Location', statusUrl);
         return c.json({ id: invoiceId, statusUrl } satisfies AcceptedBody, 202);
@@ -115,6 +167,9 @@ export function createInvoiceApp({
           statusUrl,
         });
       }
+      if (state.status === 'cancelled') {
+        return errorResponse(c, 409, 'cancelled', 'the run was cancelled', { id: invoiceId, statusUrl });
+      }
       return errorResponse(c, 504, 'wait_timeout', `not done after ${timeoutMs} ms; poll statusUrl`, {
         id: invoiceId,
         statusUrl,
@@ -127,6 +182,22 @@ export function createInvoiceApp({
     const state = ID.test(id) ? await orchestrator.status(id) : undefined;
     if (!state) return errorResponse(c, 404, 'not_found', `no invoice with id "${id}"`);
     return c.json(await describe(id, state));
+  });
+
+  app.post('/api/invoices/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    if (!orchestrator.cancel) {
+      return errorResponse(c, 501, 'not_supported', `${orchestrator.name} has no cancellation`);
+    }
+    const state = ID.test(id) ? await orchestrator.status(id) : undefined;
+    if (!state) return errorResponse(c, 404, 'not_found', `no invoice with id "${id}"`);
+    if (isFinal(state.status)) {
+      return errorResponse(c, 409, 'not_cancellable', `the run is already ${state.status}`);
+    }
+    await orchestrator.cancel(id);
+    const statusUrl = `/api/invoices/${id}`;
+    c.header('Location', statusUrl);
+    return c.json({ id, statusUrl } satisfies AcceptedBody, 202);
   });
 
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));
