@@ -42,9 +42,21 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const hostJson = JSON.parse(readFileSync(resolve(here, '../host.json'), 'utf8')) as {
   extensions?: {
     http?: { routePrefix?: string };
-    durableTask?: { hubName?: string; maxConcurrentActivityFunctions?: number };
+    durableTask?: {
+      hubName?: string;
+      maxConcurrentActivityFunctions?: number;
+      overridableExistingInstanceStates?: string;
+    };
   };
 };
+
+// The extension's default (AnyState) lets a start overwrite a running instance; the test host
+// implements only NonRunningStates, which the idempotent upload relies on (see SPEC.md).
+if (hostJson.extensions?.durableTask?.overridableExistingInstanceStates !== 'NonRunningStates') {
+  throw new Error(
+    'host.json: the test host implements only overridableExistingInstanceStates "NonRunningStates"',
+  );
+}
 
 const maxConcurrentActivities = Number(
   process.env.DF_MAX_CONCURRENT_ACTIVITIES ??

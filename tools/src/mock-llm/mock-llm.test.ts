@@ -37,6 +37,21 @@ async function mockWithPage(config: Partial<MockLlmConfig> = {}) {
 }
 
 describe('mock LLM', () => {
+  it('does not serve a caller that aborted while it waited: the call counts as abandoned', async () => {
+    const { mock } = await mockWithPage({ latency: { kind: 'fixed', ms: 5_000 } });
+    const abort = new AbortController();
+    const answer = mock.app.request('/v1/extract', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber: 1 }),
+      signal: abort.signal,
+    });
+    abort.abort();
+    expect((await answer).status).toBe(499);
+    expect(mock.metrics().abandoned).toBe(1);
+    expect(mock.metrics().successfulCalls).toBe(0);
+  });
+
   it('reads the page text and answers the same extraction every time', async () => {
     const { call } = await mockWithPage();
     const first = await (await call()).json();

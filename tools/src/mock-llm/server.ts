@@ -3,6 +3,7 @@ import type { BlobStore } from '@invoice/shared/blob/store';
 import { errorResponse } from '@invoice/shared/contract/errors';
 import { readPageText } from '@invoice/shared/llm/read-page';
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { type FailureKind, MockLlmConfig } from './config';
 import { LlmMetrics } from './metrics';
@@ -81,7 +82,15 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
         await sleep(HANG_LIMIT_MS, undefined, { signal: c.req.raw.signal }).catch(() => {});
         return errorResponse(c, 504, 'hung', 'injected hang');
       }
-      await sleep(sampleLatency(config.latency, random));
+      // A caller that went away (a cancelled run aborting its fetch) is not served: what an
+      // engine still spends after a cancel shows up as successes, not as abandoned calls.
+      const served = await sleep(sampleLatency(config.latency, random), true, {
+        signal: c.req.raw.signal,
+      }).catch(() => false);
+      if (!served) {
+        m.abandoned++;
+        return errorResponse(c, 499 as ContentfulStatusCode, 'client_gone', 'the caller aborted the request');
+      }
       if (failure === '500') {
         m.failures['500']++;
         return errorResponse(c, 500, 'injected', 'injected 500');
