@@ -57,6 +57,19 @@ export function createInvoiceApp({
     return body;
   }
 
+  /**
+   * A run of an idempotent upload as the engine reports it. An instance created a moment ago
+   * may not show its input yet (Dapr reports a just-scheduled instance before its input), so a
+   * missing hash is read again briefly rather than taken for another body.
+   */
+  async function runWithInput(id: string): Promise<RunState | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const state = await orchestrator.status(id);
+      if (!state || state.bodySha256 !== undefined || attempt >= 40) return state;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   app.get('/healthz', async (c) => {
     const ready = await orchestrator.ready().catch(() => false);
     return ready
@@ -120,7 +133,7 @@ export function createInvoiceApp({
         });
       // A repeat finds the run in the engine's own state (the id is the key's digest); only
       // a key never seen reaches start(), where the engine's duplicate policy settles races.
-      const existing = idempotent && (await orchestrator.status(invoiceId));
+      const existing = idempotent && (await runWithInput(invoiceId));
       if (existing && existing.bodySha256 !== idempotent?.bodySha256) return conflict();
       if (!existing) {
         // Under a key the PDF's blob is named by its hash, so a racing other body never
@@ -144,7 +157,7 @@ export function createInvoiceApp({
           );
         }
         if (idempotent) {
-          const started = await orchestrator.status(invoiceId);
+          const started = await runWithInput(invoiceId);
           if (started?.bodySha256 !== undefined && started.bodySha256 !== idempotent.bodySha256) {
             await blobs.deletePrefix(pdfKey).catch(() => {});
             return conflict();
