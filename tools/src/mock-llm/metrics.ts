@@ -4,7 +4,7 @@ export class LlmMetrics {
   inFlight = 0;
   maxInFlight = 0;
   queued = 0;
-  /** calls whose caller aborted before the answer (the latency wait observes the request's signal) */
+  /** calls whose caller aborted before the answer (they are still served, as a real provider would) */
   abandoned = 0;
   failures = { '429': 0, '500': 0, hang: 0 };
   callsPerPage: Record<string, number> = {};
