@@ -194,8 +194,9 @@ export function describeProductionBehaviours(target: ProductionTarget) {
           (m) => m.successfulCalls >= 1,
           timeoutMs,
         );
-        const response = await cancel(apiUrl, body.id);
+        // Read just before the cancel: a stack that aborts its calls does so before the 202.
         const atCancel = await llm.metrics(llmUrl);
+        const response = await cancel(apiUrl, body.id);
         expect(response.status).toBe(202);
         const end = await until(
           () => statusOf(apiUrl, body.id),
