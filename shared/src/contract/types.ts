@@ -1,7 +1,7 @@
-import type { Invoice } from '../domain/schemas';
+import type { Invoice, InvoiceStatus } from '../domain/schemas';
 import type { Timings, WorkflowInput, WorkflowOutput } from '../flow/types';
 
-export type InvoiceStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type { InvoiceStatus };
 
 /** The statuses a run never leaves. */
 export const FINAL_STATUSES: readonly InvoiceStatus[] = ['completed', 'failed', 'cancelled'];

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { BlobStore } from '../blob/store';
 import type { AcceptedBody, ErrorBody, StatusBody } from '../contract/types';
 import { serializeInvoice } from '../domain/aggregate';
+import { InvoiceStatus } from '../domain/schemas';
 import { BAD_INPUTS, SAMPLES } from '../samples/corpus';
 import { describeProductionBehaviours } from './production';
 
@@ -31,7 +32,7 @@ async function poll(apiUrl: string, id: string, timeoutMs: number): Promise<Stat
     const response = await fetch(`${apiUrl}/api/invoices/${id}`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as StatusBody;
-    expect(['pending', 'running', 'completed', 'failed', 'cancelled']).toContain(body.status);
+    expect(InvoiceStatus.options).toContain(body.status);
     if (body.status === 'completed' || body.status === 'failed' || Date.now() > deadline) return body;
     await sleep(100);
   }
