@@ -207,7 +207,16 @@ export function createInvoiceApp({
     if (isFinal(state.status)) {
       return errorResponse(c, 409, 'not_cancellable', `the run is already ${state.status}`);
     }
-    await orchestrator.cancel(id);
+    try {
+      await orchestrator.cancel(id);
+    } catch (error) {
+      // The run may have finished between the read and the cancel: then the engine refuses.
+      const now = await orchestrator.status(id);
+      if (now && isFinal(now.status)) {
+        return errorResponse(c, 409, 'not_cancellable', `the run is already ${now.status}`);
+      }
+      throw error;
+    }
     const statusUrl = `/api/invoices/${id}`;
     c.header('Location', statusUrl);
     return c.json({ id, statusUrl } satisfies AcceptedBody, 202);
