@@ -9,7 +9,10 @@ import { mockLlmProcess, tsxCommand } from '@invoice/tools/topologies/mock-llm';
  * host (see test-host/main.ts for what that does and does not reproduce) + the mock LLM.
  * Settings: DF_MAX_CONCURRENT_ACTIVITIES overrides host.json's maxConcurrentActivityFunctions;
  * DF_APP_ENTRY runs another entry file (e.g. the dist/ bundle) instead of src/functions.ts;
- * DF_HTTP=app routes HTTP through the app's own HTTP starter and durable client.
+ * HTTP goes through the app's own HTTP starter and durable client (DF_HTTP=contract serves the
+ * shared contract app over the host instead); DF_HOST_JSON points at another host.json (queue
+ * visibility timeouts, partition leases and functionTimeout come from host.json, else the real
+ * defaults: recovery from a killed host then takes minutes, as on Azure Storage).
  */
 const topology: TopologyFactory = async (ctx) => {
   const azurite = await azuriteProcess(ctx);
@@ -20,13 +23,13 @@ const topology: TopologyFactory = async (ctx) => {
     PORT: String(port),
     DF_HISTORY_DIR: join(ctx.runDir, 'durable-history'),
   };
-  for (const key of ['DF_MAX_CONCURRENT_ACTIVITIES', 'DF_APP_ENTRY', 'DF_HTTP']) {
+  for (const key of ['DF_MAX_CONCURRENT_ACTIVITIES', 'DF_APP_ENTRY', 'DF_HTTP', 'DF_HOST_JSON']) {
     if (ctx.settings[key]) hostEnv[key] = ctx.settings[key];
   }
   return {
     stack: 'azure-durable-functions',
     description:
-      'Functions app (v4 model, durable-functions v3) on the SDK-replay test host, blobs on Azurite',
+      'Functions app (v4 model, durable-functions v3) behind its own HTTP starter on the SDK-replay test host (a stand-in: the Functions host, queues and tables are not in the loop), blobs on Azurite',
     processes: [
       azurite.process,
       { ...llm.process, dependsOn: ['azurite'] },
@@ -43,11 +46,13 @@ const topology: TopologyFactory = async (ctx) => {
     apiUrl,
     llmUrl: llm.url,
     orchestrationFile: 'azure-durable-functions/src/orchestrator.ts',
-    // The persisted history log of one instance: what the Azure Storage provider's History table would hold.
+    // The committed history events of one instance: what the Azure Storage provider's History
+    // table holds (the log's queue-message lines are the queues' share, not history).
     async stateSize(invoiceId) {
       const text = await readFile(join(hostEnv.DF_HISTORY_DIR!, `${invoiceId}.jsonl`), 'utf8');
-      const events = text.split('\n').filter((line) => line.startsWith('{"kind":"event"')).length;
-      return { bytes: Buffer.byteLength(text), events, what: 'history log (JSON lines)' };
+      const events = text.split('\n').filter((line) => line.startsWith('{"kind":"event"'));
+      const bytes = events.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
+      return { bytes, events: events.length, what: 'history events (JSON lines, test host)' };
     },
     sharedEnv: {
       BLOB_STORE: 'azure',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ProcessSpec, TopologyContext, TopologyFactory } from '../tools/src/launcher/topology';
@@ -30,7 +30,12 @@ function daprBinaries(
   return paths as { daprd: string; placement: string; scheduler: string };
 }
 
-/** Fills the {{...}} placeholders of dapr/components/*.yaml into this instance's resources folder. */
+/**
+ * Fills the {{...}} placeholders of dapr/components/*.yaml into this instance's resources folder.
+ * A file whose text is unchanged is not written: every running daprd watches this folder and
+ * restarts its runtime on a change (SIGHUP to itself), so rebuilding the topology of a running
+ * instance must leave the files alone.
+ */
 function writeResources(
   ctx: TopologyContext,
   dataDir: string,
@@ -46,7 +51,8 @@ function writeResources(
       if (value === undefined) throw new Error(`dapr/components/${file}: no value for {{${key}}}`);
       return value;
     });
-    writeFileSync(join(dir, file), text);
+    const path = join(dir, file);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text);
   }
   return dir;
 }

@@ -4,22 +4,42 @@ import type { HistoryEvent, RetryOptionsJson } from './sdk';
 
 /**
  * Append-only JSON lines, one file per instance: the test host's stand-in for the Azure Storage
- * provider's History table and control/work-item queues.
+ * provider's History table and the instance's messages in the control and work-item queues.
  *
- * - `{"kind":"event",...}` lines are committed history. One orchestrator episode is written with
- *   a single append (OrchestratorStarted ... OrchestratorCompleted), like the provider's batch
- *   write; a torn trailing episode is dropped on load, so its messages get processed again.
- * - `{"kind":"message",...}` lines are messages that arrived for the instance (ExecutionStarted,
- *   TaskCompleted, TaskFailed, TimerFired) but that no episode has consumed yet: the queue.
+ * - `event` lines are committed history. One orchestrator episode is written with a single
+ *   append (OrchestratorStarted ... OrchestratorCompleted), like the provider's batch write; a
+ *   torn trailing episode is dropped on load, so its messages get processed again.
+ * - `message` lines are control-queue messages for the instance (ExecutionStarted, TaskCompleted,
+ *   TaskFailed, TimerFired); a timer message is invisible until its FireAt (`visibleAt`), as the
+ *   provider enqueues it with an initial visibility delay.
+ * - `workitem` lines are work-item-queue messages: one activity run each (TaskScheduled's name
+ *   and input). Written before the episode's history, as the provider enqueues before it commits.
+ * - `dequeued` lines record that a worker took a message: it stays invisible to every other
+ *   worker until `invisibleUntil` (the queue's visibility timeout), unless deleted first.
+ * - `deleted` lines remove messages: the episode's inbound messages after its history commit, a
+ *   work item after its response message is enqueued.
  *
  * `retry` carries the host-side retry state of a callActivityWithRetry task. The real extension
  * keeps it in its own replay of the action list; here it rides along on the event line and is
  * stripped before the history goes to the SDK.
  */
 export type RetryState = { options: RetryOptionsJson; attempt: number; name: string; input?: string };
+export type EventLine = { kind: 'event'; event: HistoryEvent; retry?: RetryState };
+export type MessageLine = { kind: 'message'; mid: string; event: HistoryEvent; visibleAt?: string };
+export type WorkItemLine = {
+  kind: 'workitem';
+  mid: string;
+  taskId: number;
+  name: string;
+  input?: string;
+  at: string;
+};
 export type LogLine =
-  | { kind: 'event'; event: HistoryEvent; retry?: RetryState }
-  | { kind: 'message'; event: HistoryEvent };
+  | EventLine
+  | MessageLine
+  | WorkItemLine
+  | { kind: 'dequeued'; mid: string; at: string; invisibleUntil: string }
+  | { kind: 'deleted'; mids: string[] };
 
 export class HistoryLog {
   constructor(readonly dir: string) {}
@@ -55,26 +75,48 @@ export class HistoryLog {
   }
 }
 
-/** Splits log lines into committed history (whole episodes only) and pending messages. */
+export type Pending<T> = { line: T; visibleAt: string };
+
+/**
+ * Splits log lines into committed history (whole episodes only) and the messages still in the
+ * queues, each with the time it becomes visible again to a new worker: its enqueue time (a timer:
+ * its FireAt), or later if a worker had dequeued it (the visibility timeout runs from there).
+ */
 export function recoverInstance(
   lines: LogLine[],
   orchestratorCompleted: number,
   orchestratorStarted: number,
 ) {
-  const committed: Array<Extract<LogLine, { kind: 'event' }>> = [];
-  let episode: Array<Extract<LogLine, { kind: 'event' }>> = [];
-  const messages: HistoryEvent[] = [];
+  const committed: EventLine[] = [];
+  let episode: EventLine[] = [];
+  const messages: MessageLine[] = [];
+  const workitems: WorkItemLine[] = [];
+  const invisibleUntil = new Map<string, string>();
+  const deleted = new Set<string>();
   for (const line of lines) {
-    if (line.kind === 'message') {
-      messages.push(line.event);
-      continue;
-    }
-    if (line.event.EventType === orchestratorStarted) episode = [];
-    episode.push(line);
-    if (line.event.EventType === orchestratorCompleted) {
-      committed.push(...episode);
-      episode = [];
+    if (line.kind === 'message') messages.push(line);
+    else if (line.kind === 'workitem') workitems.push(line);
+    else if (line.kind === 'dequeued') invisibleUntil.set(line.mid, line.invisibleUntil);
+    else if (line.kind === 'deleted') for (const mid of line.mids) deleted.add(mid);
+    else {
+      if (line.event.EventType === orchestratorStarted) episode = [];
+      episode.push(line);
+      if (line.event.EventType === orchestratorCompleted) {
+        committed.push(...episode);
+        episode = [];
+      }
     }
   }
-  return { committed, messages };
+  const later = (a: string, b: string | undefined) => (b && Date.parse(b) > Date.parse(a) ? b : a);
+  const pending = <T extends MessageLine | WorkItemLine>(list: T[], enqueuedAt: (l: T) => string) =>
+    list
+      .filter((l) => !deleted.has(l.mid))
+      .map(
+        (line): Pending<T> => ({ line, visibleAt: later(enqueuedAt(line), invisibleUntil.get(line.mid)) }),
+      );
+  return {
+    committed,
+    messages: pending(messages, (m) => m.visibleAt ?? new Date(m.event.Timestamp).toISOString()),
+    workitems: pending(workitems, (w) => w.at),
+  };
 }

@@ -6,7 +6,7 @@ import type { FunctionBinding, RegisteredFunction } from './functions-core';
 import type { InstanceView, ReplayHost } from './replay-host';
 
 /**
- * The HTTP side of the Functions host, for DF_HTTP=app: requests are routed to the app's own
+ * The HTTP side of the Functions host (the default; DF_HTTP=contract skips it): requests are routed to the app's own
  * httpTrigger functions (so the app's HTTP starter and its durable client run, not a stand-in),
  * and the durable client talks to the subset of the extension's HTTP API it uses
  * (`/runtime/webhooks/durabletask/`: start an orchestration, get an instance's status), answered

@@ -1,6 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '../src/azure-functions';
 import type { RegisteredFunction } from './functions-core';
-import { HistoryLog, type LogLine, type RetryState, recoverInstance } from './history-log';
+import {
+  type EventLine,
+  HistoryLog,
+  type LogLine,
+  type MessageLine,
+  type RetryState,
+  recoverInstance,
+  type WorkItemLine,
+} from './history-log';
+import { formatTimeSpan, type HostSettings, hostSettings, partitionOf } from './host-settings';
+import { PartitionLeases } from './leases';
 import {
   ActionType,
   EventType,
@@ -35,13 +46,14 @@ export type InstanceView = {
   lastUpdatedTime: string;
 };
 
-type EventLine = Extract<LogLine, { kind: 'event' }>;
+type InboxMessage = { mid: string; event: HistoryEvent };
 type Instance = {
   id: string;
   name: string;
   input: unknown;
+  partition: number;
   history: EventLine[];
-  inbox: HistoryEvent[];
+  inbox: InboxMessage[];
   status: InstanceStatus;
   output?: unknown;
   error?: string;
@@ -53,32 +65,73 @@ type Instance = {
   waiters: Set<() => void>;
 };
 
+/** What the test host takes from host.json (host-settings.ts); defaults are the real ones. */
+export type ProviderSettings = Pick<
+  HostSettings,
+  | 'partitionCount'
+  | 'controlQueueVisibilityTimeoutMs'
+  | 'workItemQueueVisibilityTimeoutMs'
+  | 'leaseIntervalMs'
+  | 'leaseRenewIntervalMs'
+  | 'leaseAcquireIntervalMs'
+  | 'functionTimeoutMs'
+>;
+
 export type ReplayHostOptions = {
   functions: ReadonlyMap<string, RegisteredFunction>;
   historyDir: string;
   /** host.json extensions.durableTask.maxConcurrentActivityFunctions */
   maxConcurrentActivities: number;
+  /** queue visibility timeouts, partition leases, functionTimeout (default: the real defaults) */
+  provider?: Partial<ProviderSettings>;
   log?: (line: string) => void;
 };
 
+/** DurableTask.Core's NonDeterministicOrchestrationException: the instance fails with it. */
 export class NonDeterminismError extends Error {}
 
-/** Compares what the orchestrator asks for now with what history says it asked for before. */
+type Scheduled = 'activity' | 'timer';
+const scheduledKind = (a: SdkAction): Scheduled | string =>
+  a.actionType === ActionType.CallActivity || a.actionType === ActionType.CallActivityWithRetry
+    ? 'activity'
+    : a.actionType === ActionType.CreateTimer
+      ? 'timer'
+      : `action type ${a.actionType}`;
+
+/**
+ * DurableTask.Core's replay check (TaskOrchestrationContext.HandleTaskScheduledEvent and
+ * HandleTimerCreatedEvent, DurableTask.Core 2.17.1 as the extension ships it): every TaskScheduled
+ * / TimerCreated in history is matched to the action the orchestrator produces now at the same
+ * sequence number. It fails when there is no action at that number, when the action is of another
+ * type, or when an activity's name differs (ordinal, ignoring case). It compares nothing else:
+ * not inputs, not the order of same-named calls, not retry options. Actions beyond the history
+ * are the orchestrator's new work. Sequence numbers come from the actions in the order the
+ * out-of-proc shim schedules them, which is the flattened order the JS SDK returns; the retry
+ * interceptor's own timers and re-schedules are not the orchestrator's actions.
+ */
 export function checkActions(scheduled: EventLine[], actions: SdkAction[]): SdkAction[] {
   for (const [i, line] of scheduled.entries()) {
+    const e = line.event;
+    const kind: Scheduled = e.EventType === EventType.TaskScheduled ? 'activity' : 'timer';
+    const what =
+      kind === 'activity'
+        ? `an activity task with sequence number ${e.EventId} named '${e.Name}'`
+        : `a timer task with sequence number ${e.EventId}`;
     const action = actions[i];
-    const expected = `${line.event.Name}(${line.event.Input ?? ''})`;
     if (!action) {
       throw new NonDeterminismError(
-        `Non-deterministic workflow detected: history has ${scheduled.length} scheduled tasks but the orchestrator now produces ${actions.length}; missing ${expected}`,
+        `A previous execution of this orchestration scheduled ${what}, but the current replay execution hasn't (yet?) scheduled this task. Was a change made to the orchestrator code after this instance had already started running?`,
       );
     }
-    const got = `${action.functionName}(${serializeInput(action.input) ?? ''})`;
-    const kindMatches =
-      (line.retry !== undefined) === (action.actionType === ActionType.CallActivityWithRetry);
-    if (got !== expected || !kindMatches) {
+    const got = scheduledKind(action);
+    if (got !== kind) {
       throw new NonDeterminismError(
-        `Non-deterministic workflow detected: task ${line.event.EventId} was scheduled as ${expected} but the orchestrator now asks for ${got}`,
+        `A previous execution of this orchestration scheduled ${what}, but the current orchestration replay instead produced a ${got} action with this sequence number. Was a change made to the orchestrator code after this instance had already started running?`,
+      );
+    }
+    if (kind === 'activity' && e.Name!.toLowerCase() !== action.functionName!.toLowerCase()) {
+      throw new NonDeterminismError(
+        `A previous execution of this orchestration scheduled ${what}, but the current orchestration replay instead scheduled an activity task named '${action.functionName}' with this sequence number. Was a change made to the orchestrator code after this instance had already started running?`,
       );
     }
   }
@@ -88,12 +141,19 @@ export function checkActions(scheduled: EventLine[], actions: SdkAction[]): SdkA
 export const serializeInput = (input: unknown): string | undefined =>
   input === undefined ? undefined : typeof input === 'string' ? input : JSON.stringify(input);
 
-/** The orchestrator's own scheduling decisions in history (not the host's retry re-schedules). */
+/**
+ * The orchestrator's own scheduling decisions in history, by sequence number: its TaskScheduled
+ * and TimerCreated events, not the retry interceptor's timers and re-scheduled attempts.
+ */
 export function scheduledByOrchestrator(history: LogLine[]): EventLine[] {
-  return history.filter(
-    (l): l is EventLine =>
-      l.kind === 'event' && l.event.EventType === EventType.TaskScheduled && (l.retry?.attempt ?? 1) === 1,
-  );
+  return history
+    .filter(
+      (l): l is EventLine =>
+        l.kind === 'event' &&
+        ((l.event.EventType === EventType.TaskScheduled && (l.retry?.attempt ?? 1) === 1) ||
+          (l.event.EventType === EventType.TimerCreated && l.retry === undefined)),
+    )
+    .sort((a, b) => a.event.EventId - b.event.EventId);
 }
 
 /** Delay before the next attempt after `attempt` failed, as the Durable Task retry interceptor computes it. */
@@ -120,18 +180,28 @@ class Semaphore {
   }
 }
 
+const DEFAULT_PROVIDER: ProviderSettings = hostSettings({}, 1);
+/** DurableTask.Core's TaskActivityDispatcher renews a work item's lock 30 s before it expires, checking every 5 s. */
+const RENEW_BEFORE_MS = 30_000;
+const RENEW_CHECK_MS = 5_000;
+
 export class ReplayHost {
   private readonly instances = new Map<string, Instance>();
   private readonly store: HistoryLog;
   private readonly activitySlots: Semaphore;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly provider: ProviderSettings;
+  readonly leases: PartitionLeases;
+  private leasesStarted?: Promise<void>;
   private stopped = false;
-  /** Activities re-dispatched after a restart because no result had been recorded. */
+  /** Activity runs dispatched again after a restart because their work item was never deleted. */
   redispatchedAfterRestart = 0;
 
   constructor(private readonly options: ReplayHostOptions) {
     this.store = new HistoryLog(options.historyDir);
     this.activitySlots = new Semaphore(options.maxConcurrentActivities);
+    this.provider = { ...DEFAULT_PROVIDER, ...options.provider };
+    this.leases = new PartitionLeases(options.historyDir, this.provider.partitionCount, this.provider);
   }
 
   private fn(name: string, trigger: string): RegisteredFunction {
@@ -145,6 +215,12 @@ export class ReplayHost {
     return this.store.path(instanceId);
   }
 
+  private startLeases(): Promise<void> {
+    this.leasesStarted ??= this.leases.start();
+    return this.leasesStarted;
+  }
+
+  /** The client's start: ExecutionStarted goes into the instance's control queue. */
   async start(name: string, instanceId: string, input: unknown): Promise<void> {
     this.fn(name, 'orchestrationTrigger');
     // Mirrors the extension with overridableExistingInstanceStates = NonRunningStates (host.json):
@@ -154,12 +230,13 @@ export class ReplayHost {
     const existing = this.instances.get(instanceId);
     if (existing)
       throw new Error(`an orchestration with id '${instanceId}' already exists (${existing.status})`);
+    await this.startLeases();
     const instance = this.newInstance(instanceId, name, input);
     const started = events.executionStarted(new Date(), name, input);
     instance.createdTime = instance.lastUpdatedTime = String(started.Timestamp);
-    await this.store.append(instanceId, [{ kind: 'message', event: started }]);
-    instance.inbox.push(started);
-    this.kick(instance);
+    const line: MessageLine = { kind: 'message', mid: randomUUID(), event: started };
+    await this.store.append(instanceId, [line]);
+    this.receive(instance, line, new Date(), false);
   }
 
   /**
@@ -171,7 +248,13 @@ export class ReplayHost {
     const instance = this.instances.get(instanceId);
     if (!instance) return undefined;
     if (isDone(instance.status)) return 'gone';
-    await this.deliver(instance, events.executionTerminated(new Date(), reason));
+    const line: MessageLine = {
+      kind: 'message',
+      mid: randomUUID(),
+      event: events.executionTerminated(new Date(), reason),
+    };
+    await this.store.append(instanceId, [line]);
+    this.receive(instance, line, new Date(), false);
     return 'accepted';
   }
 
@@ -201,20 +284,25 @@ export class ReplayHost {
   }
 
   /**
-   * Reloads every instance from its history file, as the real host does from storage after a
-   * restart: committed episodes are kept, unconsumed messages are re-queued, tasks scheduled but
-   * without a recorded result are dispatched again (at-least-once), pending timers are re-armed.
+   * Reloads every instance from storage, as a worker does after a restart: committed episodes are
+   * kept; control-queue messages not deleted are processed once this worker holds the
+   * partition's lease (a dead worker's lease runs out LeaseInterval after its last renewal) and
+   * the message is visible again (a message the dead worker had dequeued stays invisible for
+   * ControlQueueVisibilityTimeout); work items not deleted run again once visible
+   * (WorkItemQueueVisibilityTimeout after the dead worker took them): at-least-once.
    */
   async resume(): Promise<number> {
+    await this.startLeases();
     let resumed = 0;
     for (const id of await this.store.instanceIds()) {
       const lines = await this.store.read(id);
-      const { committed, messages } = recoverInstance(
+      const { committed, messages, workitems } = recoverInstance(
         lines,
         EventType.OrchestratorCompleted,
         EventType.OrchestratorStarted,
       );
-      const startedMsg = messages.find((m) => m.EventType === EventType.ExecutionStarted);
+      const startedMsg = messages.find((m) => m.line.event.EventType === EventType.ExecutionStarted)?.line
+        .event;
       const startedEvent =
         committed.find((l) => l.event.EventType === EventType.ExecutionStarted)?.event ?? startedMsg;
       if (!startedEvent?.Name) continue;
@@ -231,27 +319,14 @@ export class ReplayHost {
       instance.status = committed.length > 0 ? 'running' : 'pending';
       instance.nextId = 1 + Math.max(-1, ...committed.map((l) => l.event.EventId));
       const consumed = new Set(committed.map((l) => messageKey(l.event)));
-      instance.inbox = dedupeMessages(messages.filter((m) => !consumed.has(messageKey(m))));
-      const arrived = new Set(instance.inbox.map(messageKey));
-      for (const line of committed) {
-        const e = line.event;
-        if (
-          e.EventType === EventType.TaskScheduled &&
-          !consumed.has(`task:${e.EventId}`) &&
-          !arrived.has(`task:${e.EventId}`)
-        ) {
-          this.redispatchedAfterRestart++;
-          this.dispatchActivity(instance, e.EventId, e.Name!, e.Input);
-        }
-        if (
-          e.EventType === EventType.TimerCreated &&
-          !consumed.has(`timer:${e.EventId}`) &&
-          !arrived.has(`timer:${e.EventId}`)
-        ) {
-          this.armTimer(instance, e.EventId, new Date(e.FireAt!));
-        }
+      for (const m of messages) {
+        if (!consumed.has(messageKey(m.line.event)))
+          this.receive(instance, m.line, new Date(m.visibleAt), true);
       }
-      if (instance.inbox.length > 0) this.kick(instance);
+      for (const w of workitems) {
+        this.redispatchedAfterRestart++;
+        this.dispatchActivity(instance, w.line, new Date(w.visibleAt), true);
+      }
     }
     return resumed;
   }
@@ -259,6 +334,13 @@ export class ReplayHost {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
+    this.leases.stop();
+  }
+
+  /** Graceful shutdown: stop, then release the partition leases as the real host does on shutdown. */
+  async shutdown(): Promise<void> {
+    this.stop();
+    await this.leases.release();
   }
 
   private newInstance(id: string, name: string, input: unknown): Instance {
@@ -266,6 +348,7 @@ export class ReplayHost {
       id,
       name,
       input,
+      partition: partitionOf(id, this.provider.partitionCount),
       history: [],
       inbox: [],
       status: 'pending',
@@ -294,6 +377,66 @@ export class ReplayHost {
     for (const w of [...instance.waiters]) w();
   }
 
+  private delay(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  /**
+   * A control-queue message reaches the orchestration dispatcher: only on the worker holding the
+   * instance's partition lease, not before the message is visible. The worker dequeues it at
+   * once (the provider prefetches control-queue batches), which hides it from every other worker
+   * for ControlQueueVisibilityTimeout; it is deleted only after the episode that consumes it is
+   * committed.
+   */
+  private receive(instance: Instance, line: MessageLine, visibleAt: Date, redelivery: boolean): void {
+    void (async () => {
+      await this.leases.whenOwned(instance.partition);
+      await this.delay(visibleAt.getTime() - Date.now());
+      if (this.stopped) return;
+      const now = new Date();
+      if (redelivery)
+        await this.journalRedelivery(instance, 'control', messageKey(line.event), visibleAt, now);
+      const invisibleUntil = new Date(now.getTime() + this.provider.controlQueueVisibilityTimeoutMs);
+      await this.store.append(instance.id, [
+        {
+          kind: 'dequeued',
+          mid: line.mid,
+          at: now.toISOString(),
+          invisibleUntil: invisibleUntil.toISOString(),
+        },
+      ]);
+      instance.inbox.push({ mid: line.mid, event: line.event });
+      this.kick(instance);
+    })();
+  }
+
+  /** Recorded for tests: a message a dead worker left behind, taken again by this one. */
+  private journalRedelivery(
+    instance: Instance,
+    queue: 'control' | 'workitem',
+    key: string,
+    visibleAt: Date,
+    at: Date,
+  ): Promise<void> {
+    return this.leases.journal({
+      kind: 'redelivered',
+      at: at.toISOString(),
+      owner: this.leases.owner,
+      queue,
+      instanceId: instance.id,
+      key,
+      visibleAt: visibleAt.toISOString(),
+      partition: instance.partition,
+    });
+  }
+
   /** Episodes of one instance never overlap; messages arriving meanwhile go into the next one. */
   private kick(instance: Instance): void {
     instance.dirty = true;
@@ -317,11 +460,35 @@ export class ReplayHost {
 
   private async episode(instance: Instance): Promise<void> {
     const now = new Date();
+    // A response to a task or timer the committed history does not have yet (its scheduling
+    // episode was enqueued but not committed when a worker died) waits, as the provider holds
+    // such out-of-order messages back until the history that expects them exists.
+    const known = new Set(
+      instance.history
+        .filter(
+          (l) =>
+            l.event.EventType === EventType.TaskScheduled || l.event.EventType === EventType.TimerCreated,
+        )
+        .map((l) => l.event.EventId),
+    );
+    const taken = instance.inbox.splice(0);
+    const early = taken.filter((m) => {
+      const ref = m.event.TaskScheduledId ?? m.event.TimerId;
+      return ref !== undefined && !known.has(ref);
+    });
+    instance.inbox.push(...early);
+    const batch = taken.filter((m) => !early.includes(m));
     // A task answered twice (run again after a restart while its first answer was already in)
-    // counts once: the first answer wins, as in the extension.
+    // counts once: the first answer wins; DurableTask.Core logs later ones as duplicates.
     const consumed = new Set(instance.history.map((l) => messageKey(l.event)));
-    const messages = dedupeMessages(instance.inbox.splice(0)).filter((m) => !consumed.has(messageKey(m)));
-    if (messages.length === 0) return;
+    const messages = dedupeMessages(batch.map((m) => m.event)).filter((m) => !consumed.has(messageKey(m)));
+    if (messages.length === 0) {
+      if (batch.length > 0)
+        await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
+      return;
+    }
+    // DurableTask.Core ends the instance at an ExecutionTerminated message without running the
+    // orchestrator: the terminate is committed like any episode, then the batch is deleted.
     const terminated = messages.find((m) => m.EventType === EventType.ExecutionTerminated);
     if (terminated) {
       const end = events.executionCompleted(now, 'Terminated', terminated.Input ?? '');
@@ -334,12 +501,21 @@ export class ReplayHost {
       await this.store.append(instance.id, lines);
       instance.history.push(...lines);
       instance.lastUpdatedTime = now.toISOString();
+      await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
       this.finish(instance, end);
       return;
     }
     const added: EventLine[] = [{ kind: 'event', event: events.orchestratorStarted(now) }];
-    const toDispatch: Array<{ id: number; name: string; input?: string }> = [];
-    const toArm: Array<{ id: number; fireAt: Date }> = [];
+    const workitems: WorkItemLine[] = [];
+    const timerMessages: MessageLine[] = [];
+    const newWorkItem = (taskId: number, name: string, input: string | undefined): WorkItemLine => ({
+      kind: 'workitem',
+      mid: randomUUID(),
+      taskId,
+      name,
+      ...(input === undefined ? {} : { input }),
+      at: now.toISOString(),
+    });
     const retryOf = (taskId: number) =>
       [...instance.history, ...added].find(
         (l) => l.event.EventType === EventType.TaskScheduled && l.event.EventId === taskId,
@@ -358,9 +534,17 @@ export class ReplayHost {
         const retry = retryOf(message.TaskScheduledId!);
         if (retry) {
           const id = instance.nextId++;
-          const fireAt = new Date(now.getTime() + retryDelayMs(retry.options, retry.attempt));
+          // After the last attempt DurableTask.Core's RetryInterceptor still creates a timer (kept
+          // for history compatibility) but one that fires at once, then rethrows the failure.
+          const last = retry.attempt >= retry.options.maxNumberOfAttempts;
+          const fireAt = new Date(now.getTime() + (last ? 0 : retryDelayMs(retry.options, retry.attempt)));
           added.push({ kind: 'event', event: events.timerCreated(now, id, fireAt), retry });
-          toArm.push({ id, fireAt });
+          timerMessages.push({
+            kind: 'message',
+            mid: randomUUID(),
+            event: events.timerFired(fireAt, id, fireAt),
+            visibleAt: fireAt.toISOString(),
+          });
         }
       }
       if (message.EventType === EventType.TimerFired) {
@@ -373,7 +557,7 @@ export class ReplayHost {
             event: events.taskScheduled(now, id, retry.name, retry.input),
             retry: next,
           });
-          toDispatch.push({ id, name: retry.name, input: retry.input });
+          workitems.push(newWorkItem(id, retry.name, retry.input));
         }
       }
     }
@@ -394,7 +578,12 @@ export class ReplayHost {
       );
     } catch (error) {
       if (!(error instanceof NonDeterminismError)) throw error;
-      state = { isDone: false, actions: [], error: error.message, schemaVersion: 0 };
+      state = {
+        isDone: false,
+        actions: [],
+        error: `NonDeterministicOrchestrationException: ${error.message}`,
+        schemaVersion: 0,
+      };
       newActions = [];
     }
 
@@ -417,7 +606,7 @@ export class ReplayHost {
           event: events.taskScheduled(now, id, action.functionName!, input),
           ...(retry ? { retry } : {}),
         });
-        toDispatch.push({ id, name: action.functionName!, input });
+        workitems.push(newWorkItem(id, action.functionName!, input));
       }
     }
     let completed: HistoryEvent | undefined;
@@ -427,69 +616,117 @@ export class ReplayHost {
     if (completed) added.push({ kind: 'event', event: completed });
     added.push({ kind: 'event', event: events.orchestratorCompleted(now) });
 
-    // Commit the episode in one write before anything it decided is acted upon.
+    // The Azure Storage provider's order: first the outbound messages (work items, timer
+    // messages), then the history commit (the checkpoint), then delete the inbound messages.
+    const outbound = [...workitems, ...timerMessages];
+    if (outbound.length > 0) await this.store.append(instance.id, outbound);
+    for (const w of workitems) this.dispatchActivity(instance, w, now, false);
+    for (const t of timerMessages) this.receive(instance, t, new Date(t.visibleAt!), false);
     await this.store.append(instance.id, added);
     instance.history.push(...added);
     instance.lastUpdatedTime = now.toISOString();
     if (instance.status === 'pending') instance.status = 'running';
+    await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
     if (completed) {
       this.finish(instance, completed);
       return;
     }
-    for (const t of toDispatch) this.dispatchActivity(instance, t.id, t.name, t.input);
-    for (const t of toArm) this.armTimer(instance, t.id, t.fireAt);
+    if (early.length > 0) instance.dirty = true;
   }
 
+  /**
+   * The activity dispatcher takes a work item once it is visible, hides it for
+   * WorkItemQueueVisibilityTimeout (renewed while the activity runs), runs the activity bounded by
+   * functionTimeout, enqueues the response into the instance's control queue, and only then
+   * deletes the work item.
+   */
   private dispatchActivity(
     instance: Instance,
-    taskId: number,
-    name: string,
-    input: string | undefined,
+    item: WorkItemLine,
+    visibleAt: Date,
+    redelivery: boolean,
   ): void {
     void (async () => {
+      await this.delay(visibleAt.getTime() - Date.now());
       await this.activitySlots.acquire();
       let message: HistoryEvent;
       try {
         if (this.stopped) return;
-        const activity = this.fn(name, 'activityTrigger');
-        const context = new InvocationContext({
-          functionName: name,
-          invocationId: `${instance.id}:${taskId}`,
-        });
-        const result = await activity.handler(input === undefined ? undefined : JSON.parse(input), context);
-        message = events.taskCompleted(new Date(), taskId, JSON.stringify(result) ?? 'null');
-      } catch (error) {
-        const e = error instanceof Error ? error : new Error(String(error));
-        message = events.taskFailed(
-          new Date(),
-          taskId,
-          `Activity function '${name}' failed: ${e.message}`,
-          e.stack ?? e.message,
-        );
+        const now = new Date();
+        if (redelivery)
+          await this.journalRedelivery(instance, 'workitem', `task:${item.taskId}`, visibleAt, now);
+        let lockedUntil = now.getTime() + this.provider.workItemQueueVisibilityTimeoutMs;
+        const dequeued = () =>
+          this.store.append(instance.id, [
+            {
+              kind: 'dequeued',
+              mid: item.mid,
+              at: new Date().toISOString(),
+              invisibleUntil: new Date(lockedUntil).toISOString(),
+            },
+          ]);
+        await dequeued();
+        const renew = setInterval(() => {
+          if (Date.now() < lockedUntil - RENEW_BEFORE_MS) return;
+          lockedUntil = Date.now() + this.provider.workItemQueueVisibilityTimeoutMs;
+          void dequeued();
+        }, RENEW_CHECK_MS);
+        try {
+          message = await this.runActivity(instance, item);
+        } finally {
+          clearInterval(renew);
+        }
       } finally {
         this.activitySlots.release();
       }
-      await this.deliver(instance, message);
+      if (this.stopped) return;
+      const response: MessageLine = { kind: 'message', mid: randomUUID(), event: message };
+      await this.store.append(instance.id, [response]);
+      await this.store.append(instance.id, [{ kind: 'deleted', mids: [item.mid] }]);
+      this.receive(instance, response, new Date(), false);
     })();
   }
 
-  private armTimer(instance: Instance, timerId: number, fireAt: Date): void {
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        void this.deliver(instance, events.timerFired(new Date(), timerId, fireAt));
-      },
-      Math.max(0, fireAt.getTime() - Date.now()),
-    );
-    this.timers.add(timer);
-  }
-
-  /** A message is durable (in the instance's queue) before the orchestrator is told about it. */
-  private async deliver(instance: Instance, message: HistoryEvent): Promise<void> {
-    if (this.stopped) return;
-    await this.store.append(instance.id, [{ kind: 'message', event: message }]);
-    instance.inbox.push(message);
-    this.kick(instance);
+  /**
+   * One activity invocation. An invocation that outlives host.json's functionTimeout fails with
+   * the Functions host's FunctionTimeoutException message; the extension reports that as the
+   * activity's failure (TaskFailed), so callActivityWithRetry retries it. The handler's promise
+   * cannot be cancelled in Node; it is left to settle and its result is ignored.
+   */
+  private async runActivity(instance: Instance, item: WorkItemLine): Promise<HistoryEvent> {
+    const { name, taskId, input } = item;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const activity = this.fn(name, 'activityTrigger');
+      const context = new InvocationContext({ functionName: name, invocationId: `${instance.id}:${taskId}` });
+      const timeoutMs = this.provider.functionTimeoutMs;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `Timeout value of ${formatTimeSpan(timeoutMs)} was exceeded by function: Functions.${name}`,
+              ),
+            ),
+          timeoutMs,
+        );
+      });
+      const result = await Promise.race([
+        Promise.resolve(activity.handler(input === undefined ? undefined : JSON.parse(input), context)),
+        timedOut,
+      ]);
+      return events.taskCompleted(new Date(), taskId, JSON.stringify(result) ?? 'null');
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      return events.taskFailed(
+        new Date(),
+        taskId,
+        `Activity function '${name}' failed: ${e.message}`,
+        e.stack ?? e.message,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

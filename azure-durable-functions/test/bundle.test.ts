@@ -12,17 +12,16 @@ import { postSample } from './helpers';
 
 /**
  * The artifact users deploy, end to end: dist/functions.js as `pnpm build` produces it (what
- * `func start` and the compose file load), run under plain Node on the test host with
- * DF_HTTP=app, so requests go through the app's own HTTP starter function and its durable
- * client (startNew, getStatus, waitForCompletionOrCreateCheckStatusResponse) instead of the
- * shared contract server the other test files use.
+ * `func start` and the compose file load), run under plain Node on the test host; requests go
+ * through the bundle's own HTTP starter function and its durable client (startNew, getStatus,
+ * waitForCompletionOrCreateCheckStatusResponse), as they do for src/ in the other test files.
  */
 let stack: StackHandle;
 let blobs: BlobStore;
 let entry: string;
 beforeAll(async () => {
   entry = await buildApp();
-  stack = await upStack('azure-durable-functions', { settings: { DF_APP_ENTRY: entry, DF_HTTP: 'app' } });
+  stack = await upStack('azure-durable-functions', { settings: { DF_APP_ENTRY: entry } });
   blobs = blobStoreFromEnv(stack.env);
 });
 afterAll(() => stack?.down());

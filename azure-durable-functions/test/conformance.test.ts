@@ -7,18 +7,22 @@ import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { runTinySynthetic } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTIVITY, ORCHESTRATOR } from '../src/names';
 import { EventType } from '../test-host/sdk';
 import { committed, countEvents, postSample, readHistory } from './helpers';
 
 /**
  * The Durable Functions stack as the launcher runs it here: Azurite (real, from npm) for blobs,
- * the replay test host running the app's registered functions, the mock LLM.
+ * the replay test host running the app's registered functions, the mock LLM. Every request goes
+ * through the app's own HTTP starter function and its durable client, as with `func start`.
  */
 let stack: StackHandle;
 let blobs: BlobStore;
 beforeAll(async () => {
-  stack = await upStack('azure-durable-functions');
+  // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
+  stack = await upStack('azure-durable-functions', { settings: { ACTIVITY_MODE: 'synthetic' } });
   blobs = blobStoreFromEnv(stack.env);
 });
 afterAll(() => stack?.down());
@@ -35,8 +39,36 @@ describe('blob store of this stack', () => {
   });
 });
 
+describe("the app's HTTP starter", () => {
+  it('answers an upload with the management URLs of createCheckStatusResponse, and statusQueryGetUri serves the instance', async () => {
+    const { status, body } = await postSample(stack, SAMPLES[0]!, false);
+    expect(status).toBe(202);
+    const links = body as unknown as Record<string, string>;
+    const instance = `${stack.apiUrl}/runtime/webhooks/durabletask/instances/${body.id}`;
+    const query = 'taskHub=InvoiceHub&connection=Storage';
+    expect(links).toMatchObject({
+      id: body.id,
+      statusUrl: `/api/invoices/${body.id}`,
+      statusQueryGetUri: `${instance}?${query}`,
+      sendEventPostUri: `${instance}/raiseEvent/{eventName}?${query}`,
+      terminatePostUri: `${instance}/terminate?reason={text}&${query}`,
+      purgeHistoryDeleteUri: `${instance}?${query}`,
+    });
+    let runtime: { runtimeStatus: string; name: string; output: { invoiceKey: string } };
+    for (;;) {
+      const response = await fetch(links.statusQueryGetUri!);
+      runtime = (await response.json()) as typeof runtime;
+      if (response.status === 200) break;
+      expect(response.status).toBe(202);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runtime).toMatchObject({ runtimeStatus: 'Completed', name: 'invoiceOrchestrator' });
+    expect(runtime.output.invoiceKey).toBe(`invoices/${body.id}/invoice.json`);
+  });
+});
+
 describeConformance({
-  name: 'azure-durable-functions (replay test host)',
+  name: "azure-durable-functions (replay test host, app's HTTP starter)",
   stack: () => ({ apiUrl: stack.apiUrl, llmUrl: stack.llmUrl, blobs }),
 });
 
@@ -113,8 +145,13 @@ describe('callActivityWithRetry on the test host', () => {
     expect(metrics.totalCalls).toBe(LLM_RETRY_POLICY.maxAttempts);
     const lines = await readHistory(stack, body.id);
     expect(countEvents(lines, EventType.TaskFailed)).toBe(LLM_RETRY_POLICY.maxAttempts);
-    // The Durable Task retry interceptor waits once more after the last failure before giving up.
+    // DurableTask.Core's retry interceptor creates one more timer after the last failure, one that
+    // fires at once (kept for history compatibility), then fails the task.
     expect(countEvents(lines, EventType.TimerFired)).toBe(LLM_RETRY_POLICY.maxAttempts);
+    const delays = committed(lines)
+      .filter((l) => l.event.EventType === EventType.TimerCreated)
+      .map((l) => new Date(l.event.FireAt!).getTime() - new Date(l.event.Timestamp).getTime());
+    expect(delays).toEqual([100, 200, 400, 800, 1600, 0]);
     const end = committed(lines).find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
     expect(end.OrchestrationStatus).toBe('Failed');
     expect(end.Result).toMatch(/extractPage/);
@@ -153,5 +190,17 @@ describe('terminate on the test host', () => {
     expect(end.OrchestrationStatus).toBe('Terminated');
     // The orchestrator never scheduled aggregate: the terminate ended it where it stood.
     expect(countEvents(lines, EventType.TaskScheduled, 'aggregateInvoice')).toBe(0);
+  });
+});
+
+describe('engine-only mode on the test host', () => {
+  it('runs the synthetic activity set (ACTIVITY_MODE=synthetic) through the same orchestrator', async () => {
+    const body = await runTinySynthetic(stack.apiUrl, stack.llmUrl, blobs, 7);
+    const lines = await readHistory(stack, body.id);
+    const started = committed(lines).find((l) => l.event.EventType === EventType.ExecutionStarted)!.event;
+    expect(started.Name).toBe(ORCHESTRATOR);
+    expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.split)).toBe(1);
+    expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.extract)).toBe(7);
+    expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.aggregate)).toBe(1);
   });
 });

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcceptedBody, StatusBody } from '@invoice/shared/contract/types';
 import type { Sample } from '@invoice/shared/samples/corpus';
 import type { StackHandle } from '@invoice/tools/launcher/launcher';
-import { HistoryLog, type LogLine } from '../test-host/history-log';
+import { type EventLine, HistoryLog, type LogLine, type MessageLine } from '../test-host/history-log';
+import { type HostJson, hostSettings } from '../test-host/host-settings';
 import { EventType } from '../test-host/sdk';
 
 /** Helpers shared by this stack's test files (they read the test host's history files). */
@@ -32,7 +34,10 @@ export async function readHistory(stack: StackHandle, id: string): Promise<LogLi
   return historyLog(stack).read(id);
 }
 
-export const committed = (lines: LogLine[]) => lines.filter((l) => l.kind === 'event');
+export const committed = (lines: LogLine[]) => lines.filter((l): l is EventLine => l.kind === 'event');
+/** Lines that carry a history event: committed events and control-queue messages. */
+const withEvent = (lines: LogLine[]) =>
+  lines.filter((l): l is EventLine | MessageLine => l.kind === 'event' || l.kind === 'message');
 export const countEvents = (lines: LogLine[], type: number, name?: string) =>
   committed(lines).filter((l) => l.event.EventType === type && (name === undefined || l.event.Name === name))
     .length;
@@ -40,7 +45,7 @@ export const countEvents = (lines: LogLine[], type: number, name?: string) =>
 /** Page text keys of the extract tasks whose result was durable (message or history) in these lines. */
 export function pagesWithDurableResult(lines: LogLine[]): Set<string> {
   const scheduled = new Map<number, string>();
-  for (const l of lines) {
+  for (const l of withEvent(lines)) {
     if (l.event.EventType === EventType.TaskScheduled && l.event.Name === 'extractPage') {
       scheduled.set(
         l.event.EventId,
@@ -49,11 +54,61 @@ export function pagesWithDurableResult(lines: LogLine[]): Set<string> {
     }
   }
   const done = new Set<string>();
-  for (const l of lines) {
+  for (const l of withEvent(lines)) {
     if (l.event.EventType === EventType.TaskCompleted) {
       const key = scheduled.get(l.event.TaskScheduledId!);
       if (key) done.add(key);
     }
   }
   return done;
+}
+
+export type HostJsonOverrides = Partial<
+  Record<
+    | 'functionTimeout'
+    | 'controlQueueVisibilityTimeout'
+    | 'workItemQueueVisibilityTimeout'
+    | 'leaseInterval'
+    | 'leaseRenewInterval'
+    | 'leaseAcquireInterval',
+    string
+  >
+>;
+
+/**
+ * A copy of the app's host.json with some timeouts shortened, for tests that say so: the
+ * extension's own keys where host.json has them, the test host's `testHost` section for the
+ * partition-lease timings (which the extension never reads from host.json).
+ */
+export async function writeHostJson(o: HostJsonOverrides) {
+  const app = JSON.parse(await readFile(new URL('../host.json', import.meta.url), 'utf8')) as HostJson;
+  const durable = app.extensions?.durableTask ?? {};
+  const json: HostJson = {
+    ...app,
+    ...(o.functionTimeout ? { functionTimeout: o.functionTimeout } : {}),
+    extensions: {
+      ...app.extensions,
+      durableTask: {
+        ...durable,
+        storageProvider: {
+          ...durable.storageProvider,
+          ...(o.controlQueueVisibilityTimeout
+            ? { controlQueueVisibilityTimeout: o.controlQueueVisibilityTimeout }
+            : {}),
+          ...(o.workItemQueueVisibilityTimeout
+            ? { workItemQueueVisibilityTimeout: o.workItemQueueVisibilityTimeout }
+            : {}),
+        },
+      },
+    },
+    testHost: {
+      ...(o.leaseInterval ? { leaseInterval: o.leaseInterval } : {}),
+      ...(o.leaseRenewInterval ? { leaseRenewInterval: o.leaseRenewInterval } : {}),
+      ...(o.leaseAcquireInterval ? { leaseAcquireInterval: o.leaseAcquireInterval } : {}),
+    },
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'df-host-json-'));
+  const path = join(dir, 'host.json');
+  await writeFile(path, JSON.stringify(json, null, 2));
+  return { path, settings: hostSettings(json, 1) };
 }

@@ -11,14 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVITY, ORCHESTRATOR } from '../src/names';
 import { llmRetryOptions } from '../src/retry-options';
 import { loadFunctionApp, type RegisteredFunction } from '../test-host/functions-core';
-import { HistoryLog, type LogLine } from '../test-host/history-log';
-import {
-  checkActions,
-  NonDeterminismError,
-  ReplayHost,
-  scheduledByOrchestrator,
-  serializeInput,
-} from '../test-host/replay-host';
+import { type EventLine, HistoryLog, type LogLine } from '../test-host/history-log';
+import { checkActions, ReplayHost, scheduledByOrchestrator, serializeInput } from '../test-host/replay-host';
 import {
   EventType,
   flattenActions,
@@ -26,7 +20,7 @@ import {
   runOrchestratorEpisode,
   wrapOrchestrator,
 } from '../test-host/sdk';
-import { postSample, readHistory } from './helpers';
+import { committed, postSample, readHistory } from './helpers';
 
 /**
  * Replay fidelity: a history recorded by the test host for a real 10-page run (real activities,
@@ -34,7 +28,7 @@ import { postSample, readHistory } from './helpers';
  */
 let stack: StackHandle;
 let functions: ReadonlyMap<string, RegisteredFunction>;
-let recorded: LogLine[];
+let recorded: EventLine[];
 let instanceId: string;
 const sample = SAMPLES.find((s) => s.pages === 10)!;
 
@@ -50,16 +44,16 @@ beforeAll(async () => {
   const { status, body } = await postSample(stack, sample, true);
   expect(status).toBe(200);
   instanceId = body.id;
-  recorded = (await readHistory(stack, instanceId)).filter((l) => l.kind === 'event');
+  recorded = committed(await readHistory(stack, instanceId));
 });
 afterAll(() => stack?.down());
 
 const orchestrator = () => functions.get(ORCHESTRATOR)!.handler;
-const inputOf = (lines: LogLine[]) =>
+const inputOf = (lines: EventLine[]) =>
   JSON.parse(
     lines.find((l) => l.event.EventType === EventType.ExecutionStarted)!.event.Input!,
   ) as WorkflowInput;
-const replay = (handler: RegisteredFunction['handler'], lines: LogLine[]) =>
+const replay = (handler: RegisteredFunction['handler'], lines: EventLine[]) =>
   runOrchestratorEpisode(handler, {
     instanceId,
     functionName: ORCHESTRATOR,
@@ -68,10 +62,8 @@ const replay = (handler: RegisteredFunction['handler'], lines: LogLine[]) =>
   });
 const asCalls = (actions: ReturnType<typeof flattenActions>) =>
   actions.map((a) => `${a.functionName}(${serializeInput(a.input)})`);
-const asScheduled = (lines: LogLine[]) =>
-  scheduledByOrchestrator(lines.filter((l) => l.kind === 'event')).map(
-    (l) => `${l.event.Name}(${l.event.Input})`,
-  );
+const asScheduled = (lines: EventLine[]) =>
+  scheduledByOrchestrator(lines).map((l) => `${l.event.Name}(${l.event.Input})`);
 
 describe('replay fidelity (SDK executor over recorded host history)', () => {
   it('loads the functions the app registers, as the Functions host indexes them', () => {
@@ -123,49 +115,113 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
     expect(again.output).toEqual(state.output);
   });
 
-  // Two classic mistakes: a different order of scheduling, and a wall-clock value in an input.
+  // Variants of the orchestrator, each replayed over the recorded history. DurableTask.Core
+  // matches history to actions by sequence number, and checks an action's type and an activity's
+  // name there, nothing else (checkActions; SPEC "Replay rule").
   const retry = llmRetryOptions();
-  const reversed: OrchestrationHandler = function* (context: OrchestrationContext) {
-    const { invoiceId, pdfKey, acceptedAt } = context.df.getInput() as WorkflowInput;
-    const split: SplitResult = yield context.df.callActivity(ACTIVITY.split, { invoiceId, pdfKey });
-    const extractions: ExtractResult[] = yield context.df.Task.all(
-      [...split.pages]
-        .reverse()
-        .map((page) => context.df.callActivityWithRetry(ACTIVITY.extract, retry, { invoiceId, page })),
-    );
-    const output: unknown = yield context.df.callActivity(ACTIVITY.aggregate, {
-      invoiceId,
-      acceptedAt,
-      split: split.span,
-      extractions,
-    });
-    return output;
-  };
-  const wallClock: OrchestrationHandler = function* (context: OrchestrationContext) {
-    const { invoiceId, pdfKey } = context.df.getInput() as WorkflowInput;
-    const split: SplitResult = yield context.df.callActivity(ACTIVITY.split, {
-      invoiceId,
-      pdfKey,
-      at: Date.now(),
-    });
-    return split;
-  };
+  type Step = (context: OrchestrationContext, split: SplitResult) => Generator<unknown, unknown, unknown>;
+  const variant = (
+    extract: (context: OrchestrationContext, split: SplitResult, invoiceId: string) => unknown[],
+    opts: { before?: Step; aggregate?: boolean; splitInput?: (input: WorkflowInput) => unknown } = {},
+  ): OrchestrationHandler =>
+    function* (context: OrchestrationContext) {
+      const input = context.df.getInput() as WorkflowInput;
+      const { invoiceId, pdfKey, acceptedAt } = input;
+      const split: SplitResult = yield context.df.callActivity(
+        ACTIVITY.split,
+        opts.splitInput ? opts.splitInput(input) : { invoiceId, pdfKey },
+      );
+      if (opts.before) yield* opts.before(context, split);
+      const extractions: ExtractResult[] = yield context.df.Task.all(
+        extract(context, split, invoiceId) as never[],
+      );
+      if (opts.aggregate === false) return extractions.length;
+      return yield context.df.callActivity(ACTIVITY.aggregate, {
+        invoiceId,
+        acceptedAt,
+        split: split.span,
+        extractions,
+      });
+    } as OrchestrationHandler;
+  const perPage =
+    (name: string, pages: (split: SplitResult) => SplitResult['pages']) =>
+    (context: OrchestrationContext, split: SplitResult, invoiceId: string) =>
+      pages(split).map((page) => context.df.callActivityWithRetry(name, retry, { invoiceId, page }));
+  const samePages = (split: SplitResult) => split.pages;
 
-  for (const [name, variant] of [
-    ['pages fanned out in reverse order', reversed],
-    ['Date.now() in an activity input', wallClock],
-  ] as const) {
-    it(`a non-deterministic change (${name}) is caught as a replay mismatch`, async () => {
-      const state = await replay(wrapOrchestrator(variant), recorded);
+  const caught: Array<[string, OrchestrationHandler, RegExp]> = [
+    [
+      'a different activity name at a sequence number (extractPage renamed)',
+      variant(perPage('extractPageV2', samePages)),
+      /named 'extractPage', but the current orchestration replay instead scheduled an activity task named 'extractPageV2'/,
+    ],
+    [
+      'a different action type at a sequence number (a timer where the first extractPage was)',
+      variant(perPage(ACTIVITY.extract, samePages), {
+        *before(context) {
+          yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 1000));
+        },
+      }),
+      /named 'extractPage', but the current orchestration replay instead produced a timer action/,
+    ],
+    [
+      'an extra action in the middle (a second splitPdf before the fan-out)',
+      variant(perPage(ACTIVITY.extract, samePages), {
+        *before(context, split) {
+          yield context.df.callActivity(ACTIVITY.split, { pdfKey: split.span });
+        },
+      }),
+      /named 'extractPage', but the current orchestration replay instead scheduled an activity task named 'splitPdf'/,
+    ],
+    [
+      'a missing action (the aggregate step dropped)',
+      variant(perPage(ACTIVITY.extract, samePages), { aggregate: false }),
+      /named 'aggregateInvoice', but the current replay execution hasn't \(yet\?\) scheduled this task/,
+    ],
+  ];
+  for (const [name, handler, message] of caught) {
+    it(`caught, as DurableTask.Core catches it: ${name}`, async () => {
+      const state = await replay(wrapOrchestrator(handler), recorded);
       expect(() => checkActions(scheduledByOrchestrator(recorded), flattenActions(state.actions))).toThrow(
-        NonDeterminismError,
+        message,
       );
     });
   }
 
-  it('the host fails a resumed instance whose orchestrator code changed non-deterministically', async () => {
+  // What DurableTask.Core does not compare. These variants are wrong, and real Durable Functions
+  // replays them without a word: the tests show that they pass and what they changed.
+  const notCaught: Array<[string, OrchestrationHandler]> = [
+    [
+      'the pages fanned out in reverse order (same name at every sequence number)',
+      variant(perPage(ACTIVITY.extract, (s) => [...s.pages].reverse())),
+    ],
+    [
+      'Date.now() in an activity input',
+      variant(perPage(ACTIVITY.extract, samePages), {
+        splitInput: ({ invoiceId, pdfKey }) => ({ invoiceId, pdfKey, at: Date.now() }),
+      }),
+    ],
+  ];
+  for (const [name, handler] of notCaught) {
+    it(`NOT caught by real Durable Functions, shown to pass: ${name}`, async () => {
+      const state = await replay(wrapOrchestrator(handler), recorded);
+      const actions = flattenActions(state.actions);
+      // The inputs it asks for now differ from the ones in history ...
+      expect(asCalls(actions)).not.toEqual(asScheduled(recorded));
+      // ... yet nothing is raised, nothing new is scheduled, and the recorded output is returned.
+      expect(checkActions(scheduledByOrchestrator(recorded), actions)).toEqual([]);
+      expect(state.error).toBeUndefined();
+      expect(state.isDone).toBe(true);
+      const end = recorded.find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
+      expect(state.output).toEqual(JSON.parse(end.Result!));
+    });
+  }
+
+  const renamed = caught[0]![1];
+
+  it('the host fails a resumed instance whose orchestrator now calls another activity name, and completes it with the unchanged one', async () => {
     // Cut the recording after the fan-out was scheduled and one result had arrived, then resume it
-    // on a fresh host whose orchestrator is the reversed variant.
+    // on a fresh host whose orchestrator calls the extract activity by another name.
     const fanOutScheduled = recorded.findIndex(
       (l, i) =>
         i > 0 &&
@@ -173,16 +229,35 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
         recorded[i - 1]!.event.Name === ACTIVITY.extract,
     );
     expect(fanOutScheduled).toBeGreaterThan(0);
+    // The first answer to one of the fan-out's tasks (in this recording every page's first attempt
+    // failed once, so it is a TaskFailed): a response to a task the cut history has scheduled.
     const extractIds = new Set(
-      recorded.filter((l) => l.event.Name === ACTIVITY.extract).map((l) => l.event.EventId),
+      recorded
+        .slice(0, fanOutScheduled + 1)
+        .filter((l) => l.event.Name === ACTIVITY.extract)
+        .map((l) => l.event.EventId),
     );
     const result = recorded.find(
-      (l) => l.event.EventType === EventType.TaskCompleted && extractIds.has(l.event.TaskScheduledId!),
+      (l) =>
+        (l.event.EventType === EventType.TaskCompleted || l.event.EventType === EventType.TaskFailed) &&
+        extractIds.has(l.event.TaskScheduledId!),
     )!;
-    const arrived: LogLine = { kind: 'message', event: result.event };
+    const arrived: LogLine = { kind: 'message', mid: 'cut-1', event: result.event };
     const dir = await mkdtemp(join(tmpdir(), 'df-replay-'));
     const dir2 = await mkdtemp(join(tmpdir(), 'df-replay-'));
-    const cut = [...recorded.slice(0, fanOutScheduled + 1), arrived];
+    // The fan-out's other tasks are still in the work-item queue (enqueued before that commit).
+    const queued: LogLine[] = recorded
+      .slice(0, fanOutScheduled + 1)
+      .filter((l) => extractIds.has(l.event.EventId) && l.event.EventId !== result.event.TaskScheduledId)
+      .map((l) => ({
+        kind: 'workitem',
+        mid: `cut-w${l.event.EventId}`,
+        taskId: l.event.EventId,
+        name: l.event.Name!,
+        input: l.event.Input,
+        at: String(l.event.Timestamp),
+      }));
+    const cut = [...queued, ...recorded.slice(0, fanOutScheduled + 1), arrived];
     await new HistoryLog(dir).append(instanceId, cut);
     await new HistoryLog(dir2).append(instanceId, cut);
     const never = {
@@ -193,15 +268,22 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
     };
     const variantFunctions = new Map<string, RegisteredFunction>([
       ...functions,
-      [ORCHESTRATOR, { ...functions.get(ORCHESTRATOR)!, handler: wrapOrchestrator(reversed) }],
+      [ORCHESTRATOR, { ...functions.get(ORCHESTRATOR)!, handler: wrapOrchestrator(renamed) }],
       [ACTIVITY.extract, { ...never, name: ACTIVITY.extract }],
     ]);
-    const host = new ReplayHost({ functions: variantFunctions, historyDir: dir, maxConcurrentActivities: 4 });
+    const host = new ReplayHost({
+      functions: variantFunctions,
+      historyDir: dir,
+      maxConcurrentActivities: 4,
+      log: (l) => console.error(l),
+    });
     expect(await host.resume()).toBe(1);
     const view = await host.waitFor(instanceId, 30_000);
     host.stop();
     expect(view?.status).toBe('failed');
-    expect(view?.error).toMatch(/Non-deterministic workflow detected/);
+    expect(view?.error).toMatch(
+      /NonDeterministicOrchestrationException: A previous execution of this orchestration/,
+    );
     // The same cut resumed with the unchanged orchestrator is accepted: with activities that
     // answer what they answered in the recording, it runs to the recorded output.
     const recordedResult = new Map<string, string>();

@@ -1,12 +1,17 @@
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectGivesUpAfterMaxAttempts, runWithScriptedRetries } from '@invoice/tools/testing/stack-client';
+import {
+  expectGivesUpAfterMaxAttempts,
+  runTinySynthetic,
+  runWithScriptedRetries,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineStack, expectGolden, runToEnd, sample, startEngineStack } from './helpers';
 
 let stack: EngineStack;
 beforeAll(async () => {
-  stack = await startEngineStack();
+  // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
+  stack = await startEngineStack({ ACTIVITY_MODE: 'synthetic' });
 });
 afterAll(() => stack?.close());
 beforeEach(() => mockLlm.neutral(stack.llmUrl));
@@ -57,6 +62,20 @@ describe('custom-engine invoice flow', () => {
     };
     expect(viz.mermaid).toContain('s_extract["extract<br/>success 3/3 items"]:::success');
     expect(viz.mermaid).toContain('s_split --> s_extract');
+    const list = (await (await fetch(`${stack.apiUrl}/executions?workflowId=invoice`)).json()) as {
+      executions: { executionId: string }[];
+    };
+    expect(list.executions.map((e) => e.executionId)).toContain(body.id);
+  });
+
+  it('runs the synthetic activity set (ACTIVITY_MODE=synthetic) through the same invoice workflow', async () => {
+    const body = await runTinySynthetic(stack.apiUrl, stack.llmUrl, stack.blobs, 7);
+    const attempts = await stack.store.attempts(body.id);
+    expect(attempts.filter((a) => a.stepKey.startsWith('extract[')).length).toBe(7);
+    const exec = (await (await fetch(`${stack.apiUrl}/executions/${body.id}`)).json()) as {
+      completedSteps: string[];
+    };
+    expect(exec.completedSteps).toEqual(['split', 'extract', 'aggregate']);
     const list = (await (await fetch(`${stack.apiUrl}/executions?workflowId=invoice`)).json()) as {
       executions: { executionId: string }[];
     };

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { crashAllDuringFanout } from '@invoice/tools/kit/chaos';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DaprStack, expectGolden, sample, startDapr, submit, until, untilInFlight } from './helpers';
@@ -78,5 +79,45 @@ describe('dapr crash recovery', () => {
     expect(handle.pid('workflow')).toBe(appPid);
     await expectGolden(done, s);
     expect(await readFile(handle.logPath('workflow'), 'utf8')).toContain('starting a fresh runtime');
+  });
+
+  // What a rewrite of dapr-resources/ used to do to every sidecar at once, and harsher: each
+  // daprd goes down mid fan-out and nobody restarts it by hand; the launcher's supervision must.
+  it('every daprd SIGKILLed at once mid fan-out: supervision restarts them and the invoice ends golden', {
+    timeout: 240_000,
+  }, async () => {
+    const { handle } = stack;
+    const sidecars = handle.processes.filter((p) => p.kind === 'sidecar').map((p) => p.name);
+    expect(sidecars).toHaveLength(4);
+    const before = Object.fromEntries(sidecars.map((name) => [name, handle.pid(name)]));
+    const restarts = (name: string) => handle.status().find((p) => p.name === name)!.restarts;
+    const restartsBefore = Object.fromEntries(sidecars.map((name) => [name, restarts(name)]));
+    const report = await crashAllDuringFanout(handle, 'sidecar', 'SIGKILL', {
+      pages: 10,
+      latencyMs: 1_500,
+      timeoutMs: 220_000,
+    });
+    expect(report.outcome).toBe('golden');
+    for (const name of sidecars) {
+      expect(handle.pid(name), name).not.toBe(before[name]);
+      expect(restarts(name), name).toBe(restartsBefore[name]! + 1);
+      expect(await readFile(handle.logPath(name), 'utf8')).toContain('; the supervisor restarts it');
+    }
+  });
+
+  it('every daprd sent SIGHUP at once mid fan-out (a runtime restart in each): the invoice ends golden', {
+    timeout: 240_000,
+  }, async () => {
+    const { handle } = stack;
+    const report = await crashAllDuringFanout(handle, 'sidecar', 'SIGHUP', {
+      pages: 10,
+      latencyMs: 1_500,
+      timeoutMs: 220_000,
+    });
+    expect(report.outcome).toBe('golden');
+    for (const p of handle.processes.filter((q) => q.kind === 'sidecar'))
+      expect(await readFile(handle.logPath(p.name), 'utf8')).toContain(
+        "Received signal 'hangup'; restarting",
+      );
   });
 });

@@ -3,13 +3,16 @@ import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { runTinySynthetic } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WORKFLOW_NAME } from '../src/config';
 import { type DaprStack, sample, startDapr, submit, until } from './helpers';
 
 // The Dapr stack on its default state store (state.sqlite), started once for this file.
 let stack: DaprStack;
 beforeAll(async () => {
-  stack = await startDapr({ state: 'sqlite' });
+  // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
+  stack = await startDapr({ state: 'sqlite', ACTIVITY_MODE: 'synthetic' });
 });
 afterAll(async () => {
   await stack?.handle.down();
@@ -76,5 +79,19 @@ describe('dapr retries (LLM_RETRY_POLICY in the workflow, durable timers)', () =
     expect(done.error).toContain(`after ${LLM_RETRY_POLICY.maxAttempts} attempt(s)`);
     const metrics = await mockLlm.metrics(llmUrl);
     expect(Object.values(metrics.callsPerPage)).toEqual([LLM_RETRY_POLICY.maxAttempts]);
+  });
+});
+
+describe('dapr engine-only mode', () => {
+  it('runs the synthetic activity set (ACTIVITY_MODE=synthetic) through the same invoiceWorkflow', async () => {
+    const { apiUrl, llmUrl, topology } = stack.handle;
+    const body = await runTinySynthetic(apiUrl, llmUrl, stack.blobs, 7);
+    // The workflow sidecar's own record of the instance: which workflow ran it, and that it completed.
+    const sidecar = topology.links!['workflow sidecar metadata']!.replace('/v1.0/metadata', '');
+    const instance = (await (await fetch(`${sidecar}/v1.0/workflows/dapr/${body.id}`)).json()) as {
+      workflowName: string;
+      runtimeStatus: string;
+    };
+    expect(instance).toMatchObject({ workflowName: WORKFLOW_NAME, runtimeStatus: 'COMPLETED' });
   });
 });

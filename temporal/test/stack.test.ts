@@ -6,8 +6,13 @@ import { readFile } from 'node:fs/promises';
 import type { ErrorBody } from '@invoice/shared/contract/types';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectGivesUpAfterMaxAttempts, runWithScriptedRetries } from '@invoice/tools/testing/stack-client';
+import {
+  expectGivesUpAfterMaxAttempts,
+  runTinySynthetic,
+  runWithScriptedRetries,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WORKFLOW_TYPE } from '../src/task-queues';
 import {
   expectGolden,
   finalAttempts,
@@ -23,7 +28,8 @@ const SLOTS = 20;
 
 let stack: TemporalStack;
 beforeAll(async () => {
-  stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS) });
+  // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
+  stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS), ACTIVITY_MODE: 'synthetic' });
 });
 afterAll(() => stack?.close());
 beforeEach(() => mockLlm.neutral(stack.llmUrl));
@@ -75,5 +81,16 @@ describe('temporal retries (the shared LLM_RETRY_POLICY as a Temporal RetryPolic
 
   it('gives up after maxAttempts (6) and reports the run as failed', async () => {
     await expectGivesUpAfterMaxAttempts(stack.apiUrl, stack.llmUrl);
+  });
+});
+
+describe('temporal engine-only mode', () => {
+  it('runs the synthetic activity set (ACTIVITY_MODE=synthetic) through the same workflow type', async () => {
+    const body = await runTinySynthetic(stack.apiUrl, stack.llmUrl, stack.blobs, 7);
+    const description = await stack.client.workflow.getHandle(body.id).describe();
+    expect(description.type).toBe(WORKFLOW_TYPE);
+    expect(await finalAttempts(stack.client, body.id, 'extract')).toEqual(Array(7).fill(1));
+    expect(await finalAttempts(stack.client, body.id, 'split')).toEqual([1]);
+    expect(await finalAttempts(stack.client, body.id, 'aggregate')).toEqual([1]);
   });
 });

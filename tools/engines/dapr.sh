@@ -49,41 +49,44 @@ build() { # build <source dir> <cache key> <name>...
   local pkgs=() name
   for name in "$@"; do pkgs+=("./cmd/$name"); done
   (cd "$src" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=readonly" nice -n 10 \
-    go build -trimpath -tags allcomponents -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}") >&2
+    go build -trimpath -tags allcomponents -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}")
   for name in "$@"; do
     mv "$tmp/$name" "$BIN_DIR/$name-$key.partial"
     mv "$BIN_DIR/$name-$key.partial" "$BIN_DIR/$name-$key"
   done
 }
 
+# daprd from a patched copy of the module. The module cache is read-only: patch a copy (46 MB;
+# the Go build cache still holds every package the patch does not touch).
+build_daprd() { # build_daprd <module dir>
+  local daprd_src="$1" p
+  if [ ${#patches[@]} -gt 0 ]; then
+    daprd_src="$tmp/dapr"
+    cp -r "$1" "$daprd_src" && chmod -R u+w "$daprd_src"
+    for p in "${patches[@]}"; do
+      echo "applying $(basename "$p")"
+      (cd "$daprd_src" && git apply "$p")
+    done
+  fi
+  build "$daprd_src" "$daprd_key" daprd
+}
+
 if [ $need_daprd = 1 ] || [ ${#pristine[@]} -gt 0 ]; then
-  start=$(date +%s)
   # dapr's go.mod carries replace directives, so `go install …@v` refuses it. Building inside
   # the downloaded module directory honours them; go.sum there is complete.
-  src=$(go mod download -json "github.com/dapr/dapr@v$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -d "$src" ] || { log "go mod download gave no module dir for dapr v$VERSION"; exit 1; }
+  step "downloading the dapr v$VERSION module (go mod download)" go mod download "github.com/dapr/dapr@v$VERSION"
+  src=$(go mod download -json "github.com/dapr/dapr@v$VERSION" 2>>"$SETUP_LOG" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { log "go mod download gave no module dir for dapr v$VERSION (see $SETUP_LOG)"; exit 1; }
   tmp=$(mktemp -d)
   trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
   if [ ${#pristine[@]} -gt 0 ]; then
-    log "building dapr ${pristine[*]} v$VERSION with go build (once; cached in $BIN_DIR)"
-    build "$src" "$VERSION" "${pristine[@]}"
+    step "building dapr ${pristine[*]} v$VERSION with go build (once; cached in $BIN_DIR)" \
+      build "$src" "$VERSION" "${pristine[@]}"
   fi
   if [ $need_daprd = 1 ]; then
-    daprd_src="$src"
-    if [ ${#patches[@]} -gt 0 ]; then
-      # The module cache is read-only: patch a copy (46 MB; the Go build cache still holds
-      # every package the patch does not touch).
-      daprd_src="$tmp/dapr"
-      cp -r "$src" "$daprd_src" && chmod -R u+w "$daprd_src"
-      for p in "${patches[@]}"; do
-        log "applying $(basename "$p")"
-        (cd "$daprd_src" && git apply "$p")
-      done
-    fi
-    log "building daprd v$daprd_key with go build (once; cached in $BIN_DIR)"
-    build "$daprd_src" "$daprd_key" daprd
+    step "building daprd v$daprd_key (${#patches[@]} upstream patch) with go build (once; cached)" \
+      build_daprd "$src"
   fi
-  log "built in $(( $(date +%s) - start ))s"
 fi
 echo "daprd=$daprd"
 echo "placement=$placement"

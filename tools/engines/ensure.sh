@@ -7,20 +7,21 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 need_apt() { # need_apt <command-or-path> <package>
   if command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; then return 0; fi
-  log "apt-get install $2"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  if [ -z "${APT_UPDATED:-}" ]; then $sudo apt-get update -qq >&2; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >&2
+  if [ -z "${APT_UPDATED:-}" ]; then step "apt-get update" $sudo apt-get update -qq; APT_UPDATED=1; fi
+  step "apt-get install $2" $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"
 }
 
 need_apt /usr/lib/postgresql/15/bin/postgres postgresql
 need_apt redis-server redis-server
 need_apt flock util-linux
 
+# Each build prints its own progress line; a cached engine prints nothing.
+ready=()
 for engine in temporal dapr; do
   if [ -f "$here/$engine.sh" ]; then
-    start=$(date +%s)
     bash "$here/$engine.sh" >/dev/null
-    log "$engine ready ($(( $(date +%s) - start ))s)"
+    ready+=("$engine")
   fi
 done
+echo "==> engines ready: ${ready[*]} (cached in $BIN_DIR)" >&2

@@ -7,15 +7,13 @@ VERSION="${TEMPORAL_CLI_VERSION:-1.5.1}"
 if [ -n "${TEMPORAL_BIN:-}" ]; then echo "$TEMPORAL_BIN"; exit 0; fi
 out="$BIN_DIR/temporal-$VERSION"
 if [ ! -x "$out" ]; then
-  log "building temporal CLI v$VERSION with go install (once; cached in $BIN_DIR)"
-  start=$(date +%s)
   tmp=$(mktemp -d)
   # v1.5.1 has no replace directives in go.mod, so plain `go install` accepts it.
-  CGO_ENABLED=0 GOBIN="$tmp" go install \
+  step "building the Temporal CLI v$VERSION with go install (once; cached in $BIN_DIR)" \
+    env CGO_ENABLED=0 GOBIN="$tmp" go install \
     -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=$VERSION" \
-    "github.com/temporalio/cli/cmd/temporal@v$VERSION" >&2
+    "github.com/temporalio/cli/cmd/temporal@v$VERSION"
   mv "$tmp/temporal" "$out.partial" && mv "$out.partial" "$out"
   rm -rf "$tmp"
-  log "built $out in $(( $(date +%s) - start ))s"
 fi
 echo "$out"

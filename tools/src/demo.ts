@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StatusBody } from '@invoice/shared/contract/types';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { formatMinor } from '@invoice/shared/domain/money';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { upStack } from './launcher/launcher';
-import { invoiceStacks } from './launcher/registry';
+import { invoiceStacks, RUN_ROOT } from './launcher/registry';
 
 // The README's first command: the sample invoice through every stack that exists, result and timings printed.
 const { values } = parseArgs({
@@ -26,13 +27,15 @@ const rows: Row[] = [];
 let printed = false;
 
 for (const stack of stacks) {
-  console.log(`\n=== ${stack}: starting the stack`);
   const began = Date.now();
   let handle: Awaited<ReturnType<typeof upStack>> | undefined;
   try {
-    handle = await upStack(stack, { verbose: true });
+    // One line per stack; each process's own output is in .run/<instance>/logs.
+    handle = await upStack(stack);
     const upMs = Date.now() - began;
-    console.log(`=== ${stack}: up in ${upMs} ms; POST ${sample.name}.pdf (${sample.pages} pages) ?wait=true`);
+    console.log(
+      `=== ${stack}: ${handle.processes.length} processes up in ${upMs} ms; POST ${sample.name}.pdf (${sample.pages} pages) ?wait=true`,
+    );
     const response = await fetch(`${handle.apiUrl}/api/invoices?wait=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/pdf' },
@@ -53,7 +56,10 @@ for (const stack of stacks) {
       console.log(
         `discrepancies: ${inv.discrepancies.length ? inv.discrepancies.map((d) => d.code).join(', ') : 'none'}`,
       );
-      console.log(serializeInvoice(inv).split('\n').slice(0, 40).join('\n'), '\n  ...');
+      const file = join(RUN_ROOT, `demo-${sample.name}.json`);
+      await mkdir(RUN_ROOT, { recursive: true });
+      await writeFile(file, serializeInvoice(inv));
+      console.log(`the whole invoice: ${file}\n`);
       printed = true;
     }
     console.log(

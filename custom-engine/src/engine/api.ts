@@ -134,13 +134,14 @@ export function engineApi(client: EngineClient) {
   app.get('/executions/:id', async (c) => {
     const found = await load(c.req.param('id'));
     if (!found) return fail(404, 'not_found', `execution '${c.req.param('id')}' not found`);
-    return c.json(executionView(found.execution, found.steps, found.def));
+    const attempts = await store.attempts(found.execution.id);
+    return c.json(executionView(found.execution, found.steps, found.def, client.clock.now(), attempts));
   });
 
   app.get('/executions/:id/visualize', async (c) => {
     const found = await load(c.req.param('id'));
     if (!found) return fail(404, 'not_found', `execution '${c.req.param('id')}' not found`);
-    return c.json(visualizeView(found.execution, found.steps, found.def));
+    return c.json(visualizeView(found.execution, found.steps, found.def, client.clock.now()));
   });
 
   app.post('/executions/:id/cancel', async (c) => {

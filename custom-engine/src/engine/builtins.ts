@@ -1,9 +1,12 @@
 import jsonata from 'jsonata';
+import { type PlaceholderState, resolveHeaders, resolveUrl, resolveValue } from './placeholders';
+import { evaluateCondition, runTransform } from './sandbox';
+import { StepResult } from './types';
 import type { StepHandler } from './worker';
 
 /**
- * The built-in executors of the API doc. condition/transform evaluate JSONata: a pure expression
- * language with no access to the host, unlike the doc's JavaScript snippets.
+ * The built-in executors of the API doc. `transform` code and `condition` expressions are
+ * JavaScript run in the QuickJS sandbox (sandbox.ts); `transform` also takes JSONata.
  */
 
 const compiled = new Map<string, ReturnType<typeof jsonata>>();
@@ -54,8 +57,20 @@ async function send(
     if (res.status >= 500 || res.status === 429 || res.status === 408) throw new Error(message);
     throw new NonRetryableError(message);
   }
-  return { status: res.status, body };
+  // The result is the response body, as the API doc shows it; status and headers sit beside it.
+  return new StepResult(body, { response: { status: res.status, headers: Object.fromEntries(res.headers) } });
 }
+
+const state = (ctx: Parameters<StepHandler>[0]): PlaceholderState => ({
+  context: ctx.context,
+  results: ctx.results,
+});
+
+/** A POST/PUT/PATCH without `body` sends the step's view of the context: the input plus its dependencies' results. */
+const defaultBody = (ctx: Parameters<StepHandler>[0]) => ({
+  ...ctx.input,
+  ...Object.fromEntries(ctx.dependencies.map((id) => [id, ctx.results[id] ?? null])),
+});
 
 export const builtinHandlers: Record<string, StepHandler> = {
   'http.request': (ctx) => {
@@ -65,32 +80,47 @@ export const builtinHandlers: Record<string, StepHandler> = {
       headers?: Record<string, string>;
       body?: unknown;
     };
-    return send(p.url, { method: p.method ?? 'GET', headers: p.headers, body: p.body }, ctx);
+    const method = p.method ?? 'GET';
+    const body =
+      p.body !== undefined
+        ? resolveValue(p.body, state(ctx))
+        : ['POST', 'PUT', 'PATCH'].includes(method)
+          ? defaultBody(ctx)
+          : undefined;
+    return send(
+      resolveUrl(p.url, state(ctx)),
+      { method, headers: resolveHeaders(p.headers, state(ctx)), body },
+      ctx,
+    );
   },
   webhook: (ctx) => {
     const p = ctx.params as { url: string; payload?: unknown; headers?: Record<string, string> };
     return send(
-      p.url,
+      resolveUrl(p.url, state(ctx)),
       {
         method: 'POST',
-        headers: p.headers,
-        body: { executionId: ctx.executionId, stepId: ctx.stepId, payload: p.payload ?? null },
+        headers: resolveHeaders(p.headers, state(ctx)),
+        body: {
+          executionId: ctx.executionId,
+          stepId: ctx.stepId,
+          payload: p.payload === undefined ? null : resolveValue(p.payload, state(ctx)),
+        },
       },
       ctx,
     );
   },
   // The wait itself happened in the store: a delay step only becomes due after its duration.
   delay: (ctx) => ({ waitedMs: ctx.params.duration }),
-  condition: async (ctx) => {
-    const result = await evaluate(String(ctx.params.expression), ctx.context, {
-      item: ctx.item,
-      index: ctx.index,
-    });
-    return { result: Boolean(result) };
-  },
+  noop: () => null,
+  condition: async (ctx) => ({
+    result: await evaluateCondition(String(ctx.params.expression), ctx.context),
+  }),
   transform: async (ctx) => {
     const key = ctx.params.inputKey;
+    if (typeof key === 'string' && !Object.hasOwn(ctx.context, key))
+      throw new NonRetryableError(`inputKey '${key}' names no finished step or context key`);
     const data = typeof key === 'string' ? ctx.context[key] : ctx.context;
+    if (typeof ctx.params.code === 'string') return runTransform(ctx.params.code, data);
     return (
       (await evaluate(String(ctx.params.expression), data, {
         context: ctx.context,

@@ -66,20 +66,31 @@ describe('definition validator', () => {
     expect(zero.some((p) => p.startsWith("step 'a': steps.0.retryPolicy.backoffMultiplier"))).toBe(true);
   });
 
-  it('rejects JavaScript in transform/condition and broken JSONata', () => {
+  it('takes a transform as JavaScript code or JSONata, not both, and refuses broken JSONata', () => {
     const found = problems({
       id: 'w',
       steps: [
-        { id: 't', action: 'transform', params: { code: 'return process.exit(1)' } },
-        { id: 'c', action: 'condition', params: { expression: 'amount >' } },
+        { id: 'js', action: 'transform', params: { inputKey: 'x', code: 'return input' } },
+        { id: 'both', action: 'transform', params: { code: 'return 1', expression: '1' } },
+        { id: 'neither', action: 'transform', params: { inputKey: 'x' } },
+        { id: 'bad', action: 'transform', params: { expression: 'amount >' } },
+        { id: 'c', action: 'condition', params: {} },
       ],
     });
-    expect(found).toContain(
-      "step 't': params.code is not supported: transform takes a JSONata params.expression",
+    expect(found).toEqual([
+      "step 'both': transform takes exactly one of params.code (JavaScript) or params.expression (JSONata)",
+      "step 'neither': transform takes exactly one of params.code (JavaScript) or params.expression (JSONata)",
+      expect.stringMatching(/^step 'bad': params.expression is not a valid JSONata expression/),
+      "step 'c': params.expression must be a non-empty string",
+    ]);
+  });
+
+  it("accepts a step without action as a no-op (the API doc's CI/CD skeleton)", () => {
+    const def = validateDefinition(
+      { id: 'w', steps: [{ id: 'checkout' }, { id: 'test', dependencies: ['checkout'] }] },
+      [],
     );
-    expect(
-      found.some((p) => p.startsWith("step 'c': params.expression is not a valid JSONata expression")),
-    ).toBe(true);
+    expect(def.steps.map((s) => s.action)).toEqual(['noop', 'noop']);
   });
 
   it('requires a map to read its items from one of its dependencies', () => {

@@ -3,11 +3,21 @@ import { z } from 'zod';
 
 /**
  * The workflow definition model. Definitions arrive over HTTP, so everything in them is data:
- * handlers are referenced by name, and the only "code" is JSONata, an expression language with
- * no access to the host (no eval, new Function or vm anywhere in the engine).
+ * handlers are referenced by name, and the only code is JSONata (an expression language with no
+ * access to the host) or JavaScript run in the QuickJS sandbox (sandbox.ts). No eval,
+ * new Function or vm anywhere in the engine.
  */
 
-export const BUILTIN_ACTIONS = ['http.request', 'delay', 'webhook', 'condition', 'transform'] as const;
+export const BUILTIN_ACTIONS = [
+  'http.request',
+  'delay',
+  'webhook',
+  'condition',
+  'transform',
+  'noop',
+] as const;
+/** A step without `action` does nothing and succeeds: a DAG skeleton (the API doc's CI/CD example) runs. */
+export const DEFAULT_ACTION = 'noop';
 export type BuiltinAction = (typeof BUILTIN_ACTIONS)[number];
 
 export const RetryPolicySchema = z
@@ -34,7 +44,7 @@ export const StepSchema = z
     name: z.string().max(200).optional(),
     /** `task` runs its action once; `map` runs it once per element of the `items` array. */
     type: z.enum(['task', 'map']).default('task'),
-    action: z.string().min(1).max(200),
+    action: z.string().min(1).max(200).default(DEFAULT_ACTION),
     params: z.record(z.string(), z.unknown()).default({}),
     dependencies: z.array(StepId).default([]),
     retryPolicy: RetryPolicySchema.optional(),
@@ -216,13 +226,26 @@ function checkBuiltinParams(step: StepDefinition): string[] {
         problems.push('params.duration must be a number >= 0 (ms)');
       break;
     case 'condition':
-    case 'transform': {
-      if ('code' in p)
-        problems.push(`params.code is not supported: ${step.action} takes a JSONata params.expression`);
+      // A JavaScript expression over `context`, run in the sandbox (syntax errors fail the step).
       needString('expression');
-      if (typeof p.expression === 'string') {
-        const error = compiles(p.expression);
-        if (error) problems.push(`params.expression is not a valid JSONata expression: ${error}`);
+      break;
+    case 'transform': {
+      // JavaScript `code` (the API doc's form, sandboxed) or a JSONata `expression`: exactly one.
+      if ((p.code === undefined) === (p.expression === undefined)) {
+        problems.push(
+          'transform takes exactly one of params.code (JavaScript) or params.expression (JSONata)',
+        );
+        break;
+      }
+      if (p.inputKey !== undefined && (typeof p.inputKey !== 'string' || p.inputKey === ''))
+        problems.push('params.inputKey must be a non-empty string (a step id or a context key)');
+      if (p.code !== undefined) needString('code');
+      else {
+        needString('expression');
+        if (typeof p.expression === 'string') {
+          const error = compiles(p.expression);
+          if (error) problems.push(`params.expression is not a valid JSONata expression: ${error}`);
+        }
       }
       break;
     }

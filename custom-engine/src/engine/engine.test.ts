@@ -403,12 +403,12 @@ describe.each(factories)('engine on $name', (factory) => {
     expect((await client.cancel(execution.id))?.status).toBe('cancelled');
   });
 
-  it('runs the built-ins: condition + when, transform (JSONata), delay as a durable timer', async () => {
+  it('runs the built-ins: condition (JavaScript) + when, transform (JSONata), delay as a durable timer', async () => {
     const { client, clock, store, startWorker } = await setup({ noop: () => 'ran' });
     await client.register({
       id: 'builtins',
       steps: [
-        { id: 'big', action: 'condition', params: { expression: 'amount > 100' } },
+        { id: 'big', action: 'condition', params: { expression: 'context.amount > 100' } },
         { id: 'total', action: 'transform', params: { expression: '$sum(items.(qty * price))' } },
         { id: 'pause', action: 'delay', params: { duration: 60_000 }, dependencies: ['big'] },
         { id: 'review', action: 'noop', when: 'big.result', dependencies: ['pause'] },
@@ -547,7 +547,9 @@ describe.each(factories)('engine on $name', (factory) => {
     const done = await wait(client, ok.execution.id);
     expect(done?.status).toBe('completed');
     const price = (await store.getExecution(ok.execution.id))?.steps.find((s) => s.stepKey === 'price');
-    expect(price?.output).toEqual({ status: 200, body: { price: 42 } });
+    // The result is the response body; the status sits beside it.
+    expect(price?.output).toEqual({ price: 42 });
+    expect(price?.meta).toMatchObject({ response: { status: 200 } });
     expect(seen.filter((r) => r.path === '/price').map((r) => r.key)).toEqual([
       `${ok.execution.id}:price`,
       `${ok.execution.id}:price`,

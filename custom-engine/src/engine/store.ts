@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS ce_steps (
   attempts INTEGER NOT NULL DEFAULT 0,
   -- ready: runnable from due_at, running: the lease expires at due_at (one column, one index)
   due_at BIGINT NOT NULL DEFAULT 0, lease_owner TEXT, remaining INTEGER,
-  output TEXT, error TEXT, started_at BIGINT, finished_at BIGINT, done_seq INTEGER,
+  output TEXT, meta TEXT, error TEXT, started_at BIGINT, finished_at BIGINT, done_seq INTEGER,
   PRIMARY KEY (execution_id, step_key));
 CREATE INDEX IF NOT EXISTS ce_steps_due ON ce_steps (status, due_at);
 CREATE TABLE IF NOT EXISTS ce_attempts (
@@ -85,6 +85,7 @@ type StepRow = {
   lease_owner: string | null;
   remaining: number | null;
   output: string | null;
+  meta: string | null;
   error: string | null;
   started_at: number | null;
   finished_at: number | null;
@@ -115,6 +116,7 @@ const toStep = (r: StepRow): StepRecord => ({
   status: r.status,
   attempts: r.attempts,
   output: parse(r.output),
+  meta: parse(r.meta) as Record<string, unknown> | undefined,
   error: orUndef(r.error),
   startedAt: orUndef(r.started_at),
   finishedAt: orUndef(r.finished_at),
@@ -155,10 +157,15 @@ export class SqlStore implements Store {
           .filter((s) => s.trim()))
           await tx.run(stmt);
       });
+      await this.db.run('ALTER TABLE ce_steps ADD COLUMN IF NOT EXISTS meta TEXT');
       this.unlisten.push(await this.db.listen(WORK, () => this.events.emit('work')));
       this.unlisten.push(await this.db.listen(DONE, (id) => this.events.emit('done', id)));
     } else {
       await this.db.exec(ddl('sqlite'));
+      // Files made before step records had a meta column get it added.
+      const columns = await this.db.all<{ name: string }>('PRAGMA table_info(ce_steps)');
+      if (!columns.some((c) => c.name === 'meta'))
+        await this.db.run('ALTER TABLE ce_steps ADD COLUMN meta TEXT');
     }
   }
 
@@ -306,8 +313,16 @@ export class SqlStore implements Store {
       for (const step of def.steps) {
         const ready = step.dependencies.length === 0;
         await tx.run(
-          `INSERT INTO ce_steps (execution_id, step_key, step_id, kind, status, due_at) VALUES (?, ?, ?, ?, ?, ?)`,
-          [p.executionId, step.id, step.id, step.type, ready ? 'ready' : 'pending', readyAt(step, p.now)],
+          `INSERT INTO ce_steps (execution_id, step_key, step_id, kind, status, due_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          [
+            p.executionId,
+            step.id,
+            step.id,
+            step.type,
+            ready ? 'ready' : 'pending',
+            readyAt(step, p.now),
+            ready ? timerStart(step, p.now) : null,
+          ],
         );
       }
       fx.work = true;
@@ -370,7 +385,7 @@ export class SqlStore implements Store {
     return rows.map(toExecution);
   }
 
-  async loadContext(executionId: string) {
+  async loadState(executionId: string) {
     const exec = await this.db.get<{ input: string }>('SELECT input FROM ce_executions WHERE id = ?', [
       executionId,
     ]);
@@ -378,9 +393,9 @@ export class SqlStore implements Store {
       `SELECT step_id, output FROM ce_steps WHERE execution_id = ? AND kind IN ('task', 'map') AND status = 'success'`,
       [executionId],
     );
-    const context: Record<string, unknown> = { ...((parse(exec?.input) as object) ?? {}) };
-    for (const r of rows) context[r.step_id] = parse(r.output);
-    return context;
+    const results: Record<string, unknown> = {};
+    for (const r of rows) results[r.step_id] = parse(r.output);
+    return { input: (parse(exec?.input) as Record<string, unknown>) ?? {}, results };
   }
 
   async cancelExecution(id: string, now: number) {
@@ -482,6 +497,7 @@ export class SqlStore implements Store {
       claimed_at: number;
       finished_at: number | null;
       outcome: string | null;
+      error: string | null;
     }>(
       executionId
         ? 'SELECT * FROM ce_attempts WHERE execution_id = ? ORDER BY id'
@@ -496,6 +512,7 @@ export class SqlStore implements Store {
       claimedAt: r.claimed_at,
       finishedAt: orUndef(r.finished_at),
       outcome: orUndef(r.outcome),
+      error: orUndef(r.error),
     }));
   }
 
@@ -587,18 +604,20 @@ export class SqlStore implements Store {
 
       const status = outcome.kind === 'skipped' ? 'skipped' : 'success';
       const output = outcome.kind === 'success' ? outcome.output : undefined;
+      const meta = outcome.kind === 'success' ? outcome.meta : { skipReason: 'when' };
       await recordAttempt(status);
 
       if (step.kind === 'compensation') {
-        await this.markDone(tx, exec, lease.stepKey, status, output, now);
+        await this.markDone(tx, exec, lease.stepKey, status, output, now, meta);
         await this.nextCompensation(tx, fx, exec, now);
         return true;
       }
 
       if (step.kind === 'item') {
         await tx.run(
-          `UPDATE ce_steps SET status = ?, output = ?, lease_owner = NULL, finished_at = ? WHERE ${FENCE}`,
-          [status, json(output), now, ...fence],
+          `UPDATE ce_steps SET status = ?, output = ?, meta = ?, error = NULL, lease_owner = NULL, finished_at = ?
+           WHERE ${FENCE}`,
+          [status, json(output), meta ? json(meta) : null, now, ...fence],
         );
         const promoted = await tx.run(
           `UPDATE ce_steps SET status = 'ready', due_at = ? WHERE (execution_id, step_key) IN (
@@ -624,7 +643,7 @@ export class SqlStore implements Store {
         return true;
       }
 
-      await this.markDone(tx, exec, lease.stepKey, status, output, now);
+      await this.markDone(tx, exec, lease.stepKey, status, output, now, meta);
       await this.afterStepDone(tx, fx, exec, def, step.step_id, status, output, now);
       return true;
     });
@@ -638,13 +657,16 @@ export class SqlStore implements Store {
     status: StepStatus,
     output: unknown,
     now: number,
+    meta?: Record<string, unknown>,
   ) {
     exec.seq += 1;
     await tx.run('UPDATE ce_executions SET seq = ?, updated_at = ? WHERE id = ?', [exec.seq, now, exec.id]);
+    // A finished step keeps no error of an earlier failed attempt: ce_attempts holds the history.
     await tx.run(
-      `UPDATE ce_steps SET status = ?, output = ?, lease_owner = NULL, finished_at = ?, done_seq = ?
+      `UPDATE ce_steps SET status = ?, output = ?, meta = ?, error = NULL, lease_owner = NULL, finished_at = ?,
+         done_seq = ?, started_at = COALESCE(started_at, ?)
        WHERE execution_id = ? AND step_key = ?`,
-      [status, json(output), now, exec.seq, exec.id, stepKey],
+      [status, json(output), meta ? json(meta) : null, now, exec.seq, now, exec.id, stepKey],
     );
   }
 
@@ -658,28 +680,56 @@ export class SqlStore implements Store {
     output: unknown,
     now: number,
   ) {
-    if (def.webhooks?.onStep)
-      await this.enqueue(tx, fx, exec.id, 'step.completed', def.webhooks.onStep, now, {
-        executionId: exec.id,
-        workflowId: exec.workflow_id,
-        stepId,
-        status,
-        output,
-      });
-    const rows = await tx.all<{ step_id: string; status: StepStatus }>(
-      `SELECT step_id, status FROM ce_steps WHERE execution_id = ? AND kind IN ('task', 'map')`,
+    await this.stepWebhook(tx, fx, exec, def, now, { stepId, status, output });
+    const rows = await tx.all<{
+      step_id: string;
+      status: StepStatus;
+      output: string | null;
+      meta: string | null;
+    }>(
+      `SELECT step_id, status, output, meta FROM ce_steps WHERE execution_id = ? AND kind IN ('task', 'map')`,
       [exec.id],
     );
     const statusOf = new Map(rows.map((r) => [r.step_id, r.status]));
     const satisfied = (id: string) => ['success', 'skipped'].includes(statusOf.get(id) ?? '');
-    for (const s of def.steps) {
-      if (!s.dependencies.includes(stepId) || statusOf.get(s.id) !== 'pending') continue;
-      if (!s.dependencies.every(satisfied)) continue;
-      await tx.run(
-        `UPDATE ce_steps SET status = 'ready', due_at = ? WHERE execution_id = ? AND step_key = ? AND status = 'pending'`,
-        [readyAt(s, now), exec.id, s.id],
-      );
-      fx.work = true;
+    // A condition that evaluated false closes its branch: its dependents are skipped, and theirs.
+    const stepDefs = new Map(def.steps.map((s) => [s.id, s]));
+    const closed = new Set<string>();
+    for (const r of rows) {
+      const isFalseCondition =
+        stepDefs.get(r.step_id)?.action === 'condition' &&
+        r.status === 'success' &&
+        (parse(r.output) as { result?: unknown } | undefined)?.result === false;
+      const skippedByCondition =
+        r.status === 'skipped' &&
+        typeof (parse(r.meta) as { skippedBy?: unknown } | undefined)?.skippedBy === 'string';
+      if (isFalseCondition || skippedByCondition) closed.add(r.step_id);
+    }
+    const finished = [stepId];
+    while (finished.length > 0) {
+      const done = finished.shift() as string;
+      for (const s of def.steps) {
+        if (!s.dependencies.includes(done) || statusOf.get(s.id) !== 'pending') continue;
+        if (!s.dependencies.every(satisfied)) continue;
+        const closer = s.dependencies.find((d) => closed.has(d));
+        if (closer !== undefined) {
+          const by =
+            stepDefs.get(closer)?.action === 'condition' ? closer : (this.skipCause(rows, closer) ?? closer);
+          await this.markDone(tx, exec, s.id, 'skipped', undefined, now, { skippedBy: by });
+          statusOf.set(s.id, 'skipped');
+          const row = rows.find((r) => r.step_id === s.id);
+          if (row) Object.assign(row, { status: 'skipped', meta: json({ skippedBy: by }) });
+          closed.add(s.id);
+          await this.stepWebhook(tx, fx, exec, def, now, { stepId: s.id, status: 'skipped', skippedBy: by });
+          finished.push(s.id);
+          continue;
+        }
+        await tx.run(
+          `UPDATE ce_steps SET status = 'ready', due_at = ?, started_at = ? WHERE execution_id = ? AND step_key = ? AND status = 'pending'`,
+          [readyAt(s, now), timerStart(s, now), exec.id, s.id],
+        );
+        fx.work = true;
+      }
     }
     if (!def.steps.every((s) => satisfied(s.id))) return;
     // Completed: the output is the single sink's output, or an object of all sinks' outputs.
@@ -696,6 +746,29 @@ export class SqlStore implements Store {
     await this.finishExecution(tx, fx, exec, 'completed', now, { output: result });
   }
 
+  /** The condition a skipped step's branch was closed by (recorded on the step). */
+  private skipCause(rows: { step_id: string; meta: string | null }[], stepId: string): string | undefined {
+    const row = rows.find((r) => r.step_id === stepId);
+    return (parse(row?.meta) as { skippedBy?: string } | undefined)?.skippedBy;
+  }
+
+  /** onStep: one message per finished task/map step, whatever its status (success, skipped, failed). */
+  private async stepWebhook(
+    tx: Tx,
+    fx: Effects,
+    exec: ExecRow,
+    def: WorkflowDefinition,
+    now: number,
+    detail: { stepId: string; status: StepStatus; output?: unknown; error?: string; skippedBy?: string },
+  ) {
+    if (def.webhooks?.onStep)
+      await this.enqueue(tx, fx, exec.id, 'step.completed', def.webhooks.onStep, now, {
+        executionId: exec.id,
+        workflowId: exec.workflow_id,
+        ...detail,
+      });
+  }
+
   private async onStepFailed(
     tx: Tx,
     fx: Effects,
@@ -706,6 +779,8 @@ export class SqlStore implements Store {
     now: number,
   ) {
     if (!ACTIVE_EXECUTION.includes(exec.status)) return;
+    if (step.kind === 'task' || step.kind === 'map' || step.kind === 'item')
+      await this.stepWebhook(tx, fx, exec, def, now, { stepId: step.step_id, status: 'failed', error });
     const message = `step '${step.step_key}' failed: ${error}`;
     if (step.kind === 'compensation') {
       await this.cancelOpenSteps(tx, exec.id, now);
@@ -906,6 +981,11 @@ export class SqlStore implements Store {
 /** A delay step is a durable timer: it becomes runnable only once its duration has passed. */
 function readyAt(step: WorkflowDefinition['steps'][number], now: number) {
   return step.action === 'delay' ? now + Number(step.params.duration ?? 0) : now;
+}
+
+/** A delay step starts when its timer does, so its duration covers the wait; others start at their first claim. */
+function timerStart(step: WorkflowDefinition['steps'][number], now: number) {
+  return step.action === 'delay' ? now : null;
 }
 
 export class NotFoundError extends Error {}

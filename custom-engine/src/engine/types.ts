@@ -56,6 +56,8 @@ export type StepRecord = {
   status: StepStatus;
   attempts: number;
   output?: unknown;
+  /** What a step reports beside its result (http.request: the response status and headers; skips: why). */
+  meta?: Record<string, unknown>;
   error?: string;
   startedAt?: number;
   finishedAt?: number;
@@ -71,6 +73,7 @@ export type AttemptRecord = {
   claimedAt: number;
   finishedAt?: number;
   outcome?: string;
+  error?: string;
 };
 
 /** A claimed step attempt: the lease is (stepKey, owner, attempt), checked on every write. */
@@ -96,7 +99,7 @@ export type OutboxMessage = {
 };
 
 export type StepOutcome =
-  | { kind: 'success'; output: unknown }
+  | { kind: 'success'; output: unknown; meta?: Record<string, unknown> }
   | { kind: 'skipped' }
   /** a map step's evaluated items */
   | { kind: 'expanded'; items: unknown[] }
@@ -124,8 +127,10 @@ export interface Store {
   getExecutionRecord(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(filter: { workflowId?: string; limit?: number }): Promise<ExecutionRecord[]>;
   cancelExecution(id: string, now: number): Promise<ExecutionRecord | undefined>;
-  /** The execution input merged with the outputs of its finished steps, keyed by step id. */
-  loadContext(executionId: string): Promise<Record<string, unknown>>;
+  /** The execution input and the outputs of its finished steps, keyed by step id. */
+  loadState(
+    executionId: string,
+  ): Promise<{ input: Record<string, unknown>; results: Record<string, unknown> }>;
 
   claimSteps(owner: string, max: number, now: number, leaseMs: number): Promise<ClaimedStep[]>;
   heartbeat(lease: Lease, now: number, leaseMs: number): Promise<boolean>;
@@ -147,4 +152,12 @@ export interface Store {
   /** Local (and, on PostgreSQL, cross-process) wake-ups when steps become ready or messages are queued. */
   onWork(listener: () => void): () => void;
   onExecutionFinished(listener: (executionId: string) => void): () => void;
+}
+
+/** A handler's result with what it reports beside it (kept out of the result other steps read). */
+export class StepResult {
+  constructor(
+    readonly result: unknown,
+    readonly meta: Record<string, unknown>,
+  ) {}
 }

@@ -1,10 +1,11 @@
 import type { WorkflowDefinition } from './definition';
-import type { ExecutionRecord, StepRecord } from './types';
+import type { AttemptRecord, ExecutionRecord, StepRecord } from './types';
 
 /** The API doc's JSON shapes, built from the store's records. */
 
-const duration = (s: { startedAt?: number; finishedAt?: number }) =>
-  s.startedAt !== undefined && s.finishedAt !== undefined ? s.finishedAt - s.startedAt : undefined;
+/** Wall time from a step's first attempt (a delay: its timer) to its end, live while it runs. */
+const duration = (s: { startedAt?: number; finishedAt?: number }, now: number) =>
+  s.startedAt !== undefined ? (s.finishedAt ?? now) - s.startedAt : undefined;
 
 type StepView = {
   stepId: string;
@@ -12,12 +13,41 @@ type StepView = {
   attempts: number;
   duration?: number;
   result?: unknown;
+  /** http.request/webhook: the response's status and headers (the result is its body). */
+  response?: unknown;
+  /** skipped because this condition evaluated false (directly or further up the branch). */
+  skippedBy?: string;
+  nextAttemptAt?: number;
   error?: string;
+  attemptHistory?: {
+    attempt: number;
+    startedAt: number;
+    finishedAt?: number;
+    outcome?: string;
+    error?: string;
+  }[];
   items?: { total: number; success: number; running: number; failed: number };
   compensation?: { status: string; attempts: number; error?: string };
 };
 
-export function executionView(execution: ExecutionRecord, steps: StepRecord[], def: WorkflowDefinition) {
+/**
+ * The status a user should see: a step between attempts is `retrying` (not `ready`), a delay
+ * whose timer runs is `running`.
+ */
+function visibleStatus(s: StepRecord, d: WorkflowDefinition['steps'][number]): string {
+  if (s.status !== 'ready') return s.status;
+  if (s.attempts > 0) return 'retrying';
+  if (d.action === 'delay' && s.startedAt !== undefined) return 'running';
+  return 'ready';
+}
+
+export function executionView(
+  execution: ExecutionRecord,
+  steps: StepRecord[],
+  def: WorkflowDefinition,
+  now: number = Date.now(),
+  attempts: AttemptRecord[] = [],
+) {
   const main = new Map(steps.filter((s) => s.kind === 'task' || s.kind === 'map').map((s) => [s.stepId, s]));
   const stepResults: Record<string, StepView> = {};
   for (const d of def.steps) {
@@ -25,13 +55,27 @@ export function executionView(execution: ExecutionRecord, steps: StepRecord[], d
     if (!s) continue;
     const items = steps.filter((i) => i.kind === 'item' && i.stepId === d.id);
     const comp = steps.find((c) => c.kind === 'compensation' && c.stepId === d.id);
+    const status = visibleStatus(s, d);
+    const history = attempts
+      .filter((a) => a.stepKey === s.stepKey)
+      .map((a) => ({
+        attempt: a.attempt,
+        startedAt: a.claimedAt,
+        ...(a.finishedAt !== undefined ? { finishedAt: a.finishedAt } : {}),
+        ...(a.outcome ? { outcome: a.outcome } : {}),
+        ...(a.error ? { error: a.error } : {}),
+      }));
     stepResults[d.id] = {
       stepId: d.id,
-      status: s.status,
+      status,
       attempts: s.kind === 'map' ? items.reduce((n, i) => n + i.attempts, 0) : s.attempts,
-      duration: duration(s),
+      duration: duration(s, now),
       ...(s.output !== undefined && s.status === 'success' ? { result: s.output } : {}),
-      ...(s.error ? { error: s.error } : {}),
+      ...(s.meta?.response !== undefined ? { response: s.meta.response } : {}),
+      ...(typeof s.meta?.skippedBy === 'string' ? { skippedBy: s.meta.skippedBy } : {}),
+      ...(status === 'retrying' ? { nextAttemptAt: s.dueAt } : {}),
+      ...(s.error && s.status !== 'success' ? { error: s.error } : {}),
+      ...(s.kind === 'task' && history.length > 0 ? { attemptHistory: history } : {}),
       ...(d.type === 'map'
         ? {
             items: {
@@ -46,7 +90,7 @@ export function executionView(execution: ExecutionRecord, steps: StepRecord[], d
     };
   }
   const ids = (status: string[]) =>
-    def.steps.filter((d) => status.includes(main.get(d.id)?.status ?? '')).map((d) => d.id);
+    def.steps.filter((d) => status.includes(stepResults[d.id]?.status ?? '')).map((d) => d.id);
   const context: Record<string, unknown> = { ...execution.input };
   for (const s of main.values()) if (s.status === 'success') context[s.stepId] = s.output;
   return {
@@ -56,9 +100,10 @@ export function executionView(execution: ExecutionRecord, steps: StepRecord[], d
     status: execution.status,
     startTime: execution.createdAt,
     ...(execution.finishedAt !== undefined ? { endTime: execution.finishedAt } : {}),
-    currentSteps: ids(['running', 'waiting', 'ready']),
+    currentSteps: ids(['running', 'waiting', 'ready', 'retrying']),
     completedSteps: ids(['success', 'skipped']),
     failedSteps: ids(['failed']),
+    skippedSteps: ids(['skipped']),
     stepResults,
     ...(execution.output !== undefined ? { output: execution.output } : {}),
     ...(execution.error ? { error: execution.error } : {}),
@@ -69,6 +114,7 @@ export function executionView(execution: ExecutionRecord, steps: StepRecord[], d
 const CLASS: Record<string, string> = {
   pending: 'pending',
   ready: 'pending',
+  retrying: 'running',
   queued: 'pending',
   running: 'running',
   waiting: 'running',
@@ -81,9 +127,14 @@ const CLASS: Record<string, string> = {
 const nodeId = (id: string) => `s_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 const label = (s: string) => s.replace(/["<>]/g, "'");
 
-export function visualizeView(execution: ExecutionRecord, steps: StepRecord[], def: WorkflowDefinition) {
-  const view = executionView(execution, steps, def);
-  const end = execution.finishedAt ?? execution.updatedAt;
+export function visualizeView(
+  execution: ExecutionRecord,
+  steps: StepRecord[],
+  def: WorkflowDefinition,
+  now: number = Date.now(),
+) {
+  const view = executionView(execution, steps, def, now);
+  const end = execution.finishedAt ?? now;
   const stepList = def.steps.map((d) => {
     const r = view.stepResults[d.id];
     return {
@@ -93,6 +144,8 @@ export function visualizeView(execution: ExecutionRecord, steps: StepRecord[], d
       status: r?.status ?? 'pending',
       attempts: r?.attempts ?? 0,
       ...(r?.duration !== undefined ? { duration: r.duration } : {}),
+      ...(r?.nextAttemptAt !== undefined ? { nextAttemptAt: r.nextAttemptAt } : {}),
+      ...(r?.skippedBy !== undefined ? { skippedBy: r.skippedBy } : {}),
       dependencies: d.dependencies,
       ...(r?.items ? { items: r.items } : {}),
       ...(r?.compensation ? { compensation: r.compensation } : {}),

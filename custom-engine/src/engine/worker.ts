@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { builtinHandlers, evaluate } from './builtins';
 import { type Clock, systemClock } from './clock';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay, type WorkflowDefinition } from './definition';
-import type { ClaimedStep, OutboxMessage, StepOutcome, Store } from './types';
+import { type ClaimedStep, type OutboxMessage, type StepOutcome, StepResult, type Store } from './types';
 
 export type StepContext = {
   executionId: string;
@@ -17,6 +17,12 @@ export type StepContext = {
   idempotencyKey: string;
   /** The execution input plus every finished step's output under its step id. */
   context: Record<string, unknown>;
+  /** The execution input alone. */
+  input: Record<string, unknown>;
+  /** Every finished step's output by step id. */
+  results: Record<string, unknown>;
+  /** This step's dependencies (ids), as in the definition. */
+  dependencies: string[];
   params: Record<string, unknown>;
   /** map items: the element and its index. Compensations: `item` is the undone step's output. */
   item?: unknown;
@@ -218,7 +224,8 @@ export class Worker {
         kind: 'failed',
         error: `step '${claim.stepId}' is not in ${def.id} v${claim.workflowVersion}`,
       };
-    const context = await this.store.loadContext(claim.executionId);
+    const { input, results } = await this.store.loadState(claim.executionId);
+    const context = { ...input, ...results };
 
     if (claim.kind === 'task' || claim.kind === 'map') {
       if (step.when !== undefined && !(await evaluate(step.when, context))) return { kind: 'skipped' };
@@ -243,6 +250,9 @@ export class Worker {
       attempt: claim.attempt,
       idempotencyKey: `${claim.executionId}:${claim.stepKey}`,
       context,
+      input,
+      results,
+      dependencies: step.dependencies,
       params: step.params,
       item: claim.kind === 'item' || claim.kind === 'compensation' ? claim.item : undefined,
       index: claim.kind === 'item' ? claim.itemIndex : undefined,
@@ -288,6 +298,8 @@ export class Worker {
         );
       }
       const output = await Promise.race([running, ...guards]);
+      if (output instanceof StepResult)
+        return { kind: 'success', output: output.result ?? null, meta: output.meta };
       return { kind: 'success', output: output ?? null };
     } catch (error) {
       const e = error as { retryable?: boolean; retryAfterMs?: number };

@@ -12,4 +12,9 @@ export const blobKeys = {
   extraction: (invoiceId: string, page: number) => `invoices/${invoiceId}/extractions/${pad(page)}.json`,
   invoice: (invoiceId: string) => `invoices/${invoiceId}/invoice.json`,
   timings: (invoiceId: string) => `invoices/${invoiceId}/timings.json`,
+  /** Keys of a synthetic run (flow/synthetic.ts): never written, they only name the work. */
+  syntheticPage: (invoiceId: string, page: number, latencyMs: number) =>
+    `invoices/${invoiceId}/synthetic/${pad(page)}-${latencyMs}ms`,
+  syntheticExtraction: (invoiceId: string, page: number) =>
+    `invoices/${invoiceId}/synthetic/${pad(page)}.json`,
 };

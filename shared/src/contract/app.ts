@@ -29,7 +29,7 @@ export type InvoiceAppOptions = {
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * The common HTTP contract (DESIGN.md), written once. A stack supplies only its orchestrator;
+ * The common HTTP contract (docs/DESIGN.md), written once. A stack supplies only its orchestrator;
  * validation, storage of the upload, the error shape and reading the claim-checked invoice
  * are the same everywhere, which is what keeps the comparison fair.
  */

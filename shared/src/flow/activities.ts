@@ -6,6 +6,7 @@ import { PageExtraction } from '../domain/schemas';
 import { type LlmClient, llmClientFromEnv } from '../llm/client';
 import { renderPage } from '../pdf/render';
 import { splitPdf } from '../pdf/split';
+import { withSyntheticSet } from './synthetic';
 import { computeTimings } from './timings';
 import type {
   AggregateInput,
@@ -88,10 +89,19 @@ export function createActivities({ blobs, llm }: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** The activities wired from environment variables, as every worker process builds them. */
+/**
+ * The activities wired from environment variables, as every worker process builds them.
+ * ACTIVITY_MODE=synthetic puts the synthetic set (flow/synthetic.ts) in front of them for
+ * uploads that ask for it: the engine-only benchmark; unset or `real`, the activities as they are.
+ */
 export function activitiesFromEnv(
   options: { retries: 'in-process' | 'engine' },
   env = process.env,
 ): Activities {
-  return createActivities({ blobs: blobStoreFromEnv(env), llm: llmClientFromEnv(options.retries, env) });
+  const blobs = blobStoreFromEnv(env);
+  const real = createActivities({ blobs, llm: llmClientFromEnv(options.retries, env) });
+  const mode = env.ACTIVITY_MODE || 'real';
+  if (mode === 'real') return real;
+  if (mode === 'synthetic') return withSyntheticSet(real, blobs);
+  throw new Error(`ACTIVITY_MODE must be real or synthetic, not "${mode}"`);
 }

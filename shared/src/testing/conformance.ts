@@ -47,7 +47,7 @@ function expectTimings(body: StatusBody) {
 }
 
 /**
- * The contract every stack serves (DESIGN.md), as vitest tests. A stack's test file starts its
+ * The contract every stack serves (docs/DESIGN.md), as vitest tests. A stack's test file starts its
  * stack once in beforeAll and calls this; the same assertions run against every orchestrator.
  */
 export function describeConformance(target: ConformanceTarget) {

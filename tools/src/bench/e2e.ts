@@ -43,9 +43,8 @@ export function invoiceOf(pages: number) {
   return invoices.get(pages)!;
 }
 
-/** POSTs one invoice with ?wait=true; wrong or missing invoices are errors, never successes. */
-export async function timeInvoice(apiUrl: string, pages: number) {
-  const { pdf, golden } = await invoiceOf(pages);
+/** POSTs a PDF with ?wait=true and times it, client-side, until the answer. */
+export async function postAndWait(apiUrl: string, pdf: Uint8Array) {
   const began = performance.now();
   const response = await fetch(`${apiUrl}/api/invoices?wait=true`, {
     method: 'POST',
@@ -53,9 +52,15 @@ export async function timeInvoice(apiUrl: string, pages: number) {
     body: Buffer.from(pdf),
   });
   const body = (await response.json()) as StatusBody;
-  const ms = performance.now() - began;
-  const ok = response.status === 200 && !!body.invoice && serializeInvoice(body.invoice) === golden;
-  return { ms, ok, body, status: response.status };
+  return { ms: performance.now() - began, body, status: response.status };
+}
+
+/** POSTs one invoice with ?wait=true; wrong or missing invoices are errors, never successes. */
+export async function timeInvoice(apiUrl: string, pages: number) {
+  const { pdf, golden } = await invoiceOf(pages);
+  const { ms, body, status } = await postAndWait(apiUrl, pdf);
+  const ok = status === 200 && !!body.invoice && serializeInvoice(body.invoice) === golden;
+  return { ms, ok, body, status };
 }
 
 /** Runs `runs` invoices of N pages one after another at LLM latency L and summarises them. */

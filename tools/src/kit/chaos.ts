@@ -65,6 +65,44 @@ export async function killDuringFanout(
   options: { pages: number; latencyMs: number; timeoutMs: number },
 ): Promise<KillReport> {
   const spec = stack.processes.find((p) => p.name === processName)!;
+  return faultDuringFanout(stack, processName, spec.kind ?? 'process', options, async () => {
+    log(`${stack.stack}: SIGKILL ${processName}`);
+    await stack.kill(processName, 'SIGKILL');
+    await sleep(300);
+    await stack.restart(processName);
+  });
+}
+
+/**
+ * Signals every process of one kind at once mid fan-out (e.g. every daprd sidecar) and leaves
+ * them to the launcher's supervision, as a crash would: nobody calls restart. SIGKILL is a crash
+ * of all of them; SIGHUP is what daprd receives when its resources change, and makes it restart
+ * its runtime in-process (a failing runtime restart exits the process, and supervision brings
+ * it back). The invoice must still come back golden.
+ */
+export async function crashAllDuringFanout(
+  stack: StackHandle,
+  kind: NonNullable<StackHandle['processes'][number]['kind']>,
+  signal: NodeJS.Signals,
+  options: { pages: number; latencyMs: number; timeoutMs: number },
+): Promise<KillReport> {
+  const victims = stack.processes.filter((p) => p.kind === kind).map((p) => p.name);
+  if (victims.length === 0) throw new Error(`${stack.stack} has no ${kind} process`);
+  return faultDuringFanout(stack, `every ${kind} (${signal})`, kind, options, async () => {
+    log(`${stack.stack}: ${signal} to ${victims.join(', ')} at once, left to the supervisor`);
+    await Promise.all(victims.map((name) => stack.crash(name, signal)));
+    await Promise.all(victims.map((name) => stack.whenReady(name, options.timeoutMs)));
+  });
+}
+
+/** Submits an invoice, runs `inject` once the fan-out is well under way, and checks the result. */
+async function faultDuringFanout(
+  stack: StackHandle,
+  label: string,
+  kind: string,
+  options: { pages: number; latencyMs: number; timeoutMs: number },
+  inject: () => Promise<void>,
+): Promise<KillReport> {
   await mockLlm.neutral(stack.llmUrl);
   await mockLlm.configure(stack.llmUrl, { latency: { kind: 'fixed', ms: options.latencyMs } });
   const { golden } = await invoiceOf(options.pages);
@@ -81,11 +119,9 @@ export async function killDuringFanout(
     if (inFlight >= wanted || (firstSeen && Date.now() - firstSeen > 3_000)) break;
     await sleep(20);
   }
-  log(`${stack.stack}: SIGKILL ${processName} with ${inFlight} extractions in flight`);
+  log(`${stack.stack}: ${label} with ${inFlight} extractions in flight`);
   const killedAt = Date.now();
-  await stack.kill(processName, 'SIGKILL');
-  await sleep(300);
-  await stack.restart(processName);
+  await inject();
   const restartMs = Date.now() - killedAt;
   const settled = await settle(stack.apiUrl, id, deadline);
   const completedAfterKillMs = settled.outcome === 'completed' ? Date.now() - killedAt : null;
@@ -97,11 +133,11 @@ export async function killDuringFanout(
         : 'wrong_invoice'
       : settled.outcome;
   log(
-    `${stack.stack}: ${processName} -> ${outcome}, restart ${restartMs} ms, ${metrics.duplicateSuccesses} duplicate extractions`,
+    `${stack.stack}: ${label} -> ${outcome}, restart ${restartMs} ms, ${metrics.duplicateSuccesses} duplicate extractions`,
   );
   return {
-    process: processName,
-    kind: spec.kind ?? 'process',
+    process: label,
+    kind,
     completedCorrectly: outcome === 'golden',
     outcome,
     restartMs,
@@ -165,36 +201,53 @@ export type ChaosOptions = {
   concurrentPages: number;
   rate500: number;
   rate429: number;
-  /** only these processes (default: every killable one) */
+  /** only these processes (default: every killable one); `sidecars` = every sidecar at once */
   only?: string[];
 };
+
+/** A fault whose injection itself failed: reported, never counted as a success. */
+const unmeasured =
+  (process: string, kind: string) =>
+  (error: Error): KillReport => ({
+    process,
+    kind,
+    completedCorrectly: false,
+    outcome: 'error',
+    error: error.message,
+    restartMs: 0,
+    completedAfterKillMs: null,
+    pagesInFlightAtKill: 0,
+    duplicateActivityRuns: 0,
+    llmCalls: 0,
+  });
 
 export async function runChaos(stack: StackHandle, options: ChaosOptions) {
   const killable = stack.processes.filter(
     (p) => p.killable && (!options.only || options.only.includes(p.name)),
   );
   const kills: KillReport[] = [];
-  for (const p of killable) {
-    const report = await killDuringFanout(stack, p.name, options).catch(
-      (error: Error): KillReport => ({
-        process: p.name,
-        kind: p.kind ?? 'process',
-        completedCorrectly: false,
-        outcome: 'error',
-        error: error.message,
-        restartMs: 0,
-        completedAfterKillMs: null,
-        pagesInFlightAtKill: 0,
-        duplicateActivityRuns: 0,
-        llmCalls: 0,
-      }),
-    );
-    kills.push(report);
+  const healIfWedged = async (report: KillReport) => {
     if (!report.completedCorrectly && report.outcome !== 'lost') {
       // The stack may be wedged; restart every process so the next kill is measured on a healthy stack.
-      log(`${stack.stack}: restarting every process after ${p.name} (${report.outcome})`);
+      log(`${stack.stack}: restarting every process after ${report.process} (${report.outcome})`);
       for (const q of stack.processes) await stack.restart(q.name);
     }
+  };
+  for (const p of killable) {
+    const report = await killDuringFanout(stack, p.name, options).catch(
+      unmeasured(p.name, p.kind ?? 'process'),
+    );
+    kills.push(report);
+    await healIfWedged(report);
+  }
+  // Every sidecar at once, nobody restarting them by hand: the launcher's supervision must.
+  const sidecars = stack.processes.filter((p) => p.kind === 'sidecar' && p.killable);
+  if (sidecars.length > 1 && (!options.only || options.only.includes('sidecars'))) {
+    const report = await crashAllDuringFanout(stack, 'sidecar', 'SIGKILL', options).catch(
+      unmeasured('every sidecar (SIGKILL)', 'sidecar'),
+    );
+    kills.push(report);
+    await healIfWedged(report);
   }
   const concurrent =
     options.invoices > 0

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { StackHandle } from '../launcher/launcher';
 
 /** Every pid in a process group (a launched process and whatever it started). */
-async function groupMembers(pgid: number): Promise<number[]> {
+export async function groupMembers(pgid: number): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

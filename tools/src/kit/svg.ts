@@ -88,3 +88,42 @@ export function barChart(o: {
   });
   return frame(o.title, '', o.yLabel, body);
 }
+
+export type XySeries = Series & { labels?: string[] };
+
+/**
+ * y against x, both linear, points joined in the order given (e.g. the steps of a ramp), each
+ * point optionally labelled (e.g. its client count).
+ */
+export function xyChart(o: { title: string; xLabel: string; yLabel: string; series: XySeries[] }): string {
+  const xs = o.series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = o.series.flatMap((s) => s.points.map((p) => p[1]));
+  const xMax = niceMax(Math.max(...xs, 0) * 1.05);
+  const yMax = niceMax(Math.max(...ys, 0) * 1.05);
+  const px = (x: number) => M.left + (x / xMax) * (W - M.left - M.right);
+  const py = (y: number) => H - M.bottom - (y / yMax) * (H - M.top - M.bottom);
+  const body: string[] = [];
+  for (let i = 0; i <= 5; i++) {
+    const y = (yMax * i) / 5;
+    const x = (xMax * i) / 5;
+    body.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`);
+    body.push(`<text x="${M.left - 6}" y="${py(y) + 4}" text-anchor="end">${fmt(y)}</text>`);
+    body.push(`<text x="${px(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${fmt(x)}</text>`);
+  }
+  o.series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length];
+    const pts = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
+    body.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`);
+    s.points.forEach(([x, y], j) => {
+      body.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
+      const label = s.labels?.[j];
+      if (label)
+        body.push(
+          `<text x="${(px(x) + 5).toFixed(1)}" y="${(py(y) - 5).toFixed(1)}" font-size="10" fill="${color}">${esc(label)}</text>`,
+        );
+    });
+    body.push(`<rect x="${W - M.right + 15}" y="${M.top + i * 20}" width="12" height="12" fill="${color}"/>`);
+    body.push(`<text x="${W - M.right + 32}" y="${M.top + i * 20 + 10}">${esc(s.name)}</text>`);
+  });
+  return frame(o.title, o.xLabel, o.yLabel, body);
+}

@@ -4,16 +4,8 @@ import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StackHandle, upStack } from './launcher';
+import { pidAlive as isAlive } from './pids';
 
-const isAlive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const healthy = (url: string) =>
   fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
     (r) => r.ok,
@@ -54,6 +46,35 @@ describe('stack launcher (real processes)', () => {
     await stack.restart('api');
     expect(stack.pid('api')).not.toBe(pid);
     expect(await healthy(stack.apiUrl)).toBe(true);
+  });
+
+  it('a process that exits on its own is restarted by the supervisor, and the exit is logged', async () => {
+    const pid = stack.pid('api');
+    const llmPid = stack.pid('mock-llm');
+    await stack.crash('api', 'SIGKILL');
+    await stack.whenReady('api');
+    expect(stack.pid('api')).not.toBe(pid);
+    expect(isAlive(stack.pid('api'))).toBe(true);
+    expect(stack.pid('mock-llm')).toBe(llmPid);
+    expect(stack.status().find((p) => p.name === 'api')).toMatchObject({
+      ready: true,
+      wanted: true,
+      restarts: 1,
+    });
+    expect(await readFile(stack.logPath('api'), 'utf8')).toContain(
+      `(pid ${pid}) exited: code null, signal SIGKILL; the supervisor restarts it`,
+    );
+    expect(await healthy(stack.apiUrl)).toBe(true);
+  });
+
+  it('a killed process stays down (fault injection opts out of supervision) until restart', async () => {
+    const before = stack.status().find((p) => p.name === 'api')!.restarts;
+    await stack.kill('api');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // well past the first backoff (100 ms)
+    expect(stack.status().find((p) => p.name === 'api')).toMatchObject({ running: false, wanted: false });
+    expect(await healthy(stack.apiUrl)).toBe(false);
+    await stack.restart('api');
+    expect(stack.status().find((p) => p.name === 'api')).toMatchObject({ ready: true, restarts: before });
   });
 
   it('down stops every process', async () => {

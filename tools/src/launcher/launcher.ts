@@ -12,9 +12,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pidAlive as alive, groupAlive, signalGroup } from './pids';
 import { freePort } from './ports';
 import { waitReady } from './readiness';
-import { loadTopology, REPO_ROOT } from './registry';
+import { loadTopology, REPO_ROOT, RUN_ROOT } from './registry';
 import type { ProcessSpec, Topology, TopologyContext } from './topology';
 
 export type UpOptions = {
@@ -23,10 +24,12 @@ export type UpOptions = {
   instance?: string;
   /** print progress lines */
   verbose?: boolean;
-  /** reattach to a running instance without starting anything */
-  attachOnly?: boolean;
-  /** leave the processes running when this process exits (the CLI's `up`) */
+  /** leave the processes running when this process exits (the CLI's supervisor) */
   persist?: boolean;
+  /** restart a process that exits on its own, like compose's `restart: unless-stopped` (default true) */
+  supervise?: boolean;
+  /** where progress lines go (default: stderr when verbose) */
+  onLog?: (line: string) => void;
 };
 
 type State = {
@@ -47,41 +50,49 @@ export type StackHandle = {
   processes: ProcessSpec[];
   pid(name: string): number | undefined;
   logPath(name: string): string;
+  /** fault injection: signal one process and keep it stopped (no supervised restart) until `restart` */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** fault injection: signal one process and leave it to the supervisor, as if it had crashed */
+  crash(name: string, signal?: NodeJS.Signals): Promise<void>;
   restart(name: string): Promise<void>;
+  /** resolves once the process is running and ready (after a supervised restart, too) */
+  whenReady(name: string, timeoutMs?: number): Promise<void>;
+  /** per process: running, ready, wanted (not stopped by kill/down) and supervised restarts so far */
+  status(): ProcessStatus[];
+  /** starts every process that is not running, in dependency order (`up` on a running instance) */
+  startMissing(): Promise<void>;
   down(): Promise<void>;
 };
 
-const RUN_ROOT = join(REPO_ROOT, '.run');
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const alive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+export type ProcessStatus = {
+  name: string;
+  pid: number | undefined;
+  running: boolean;
+  ready: boolean;
+  wanted: boolean;
+  restarts: number;
+  log: string;
 };
 
 /**
- * Signals a process group (the spawned process and anything it started, e.g. go or tsx children).
- * Only the group: a bare pid may already belong to an unrelated process (pids wrap here).
+ * Supervision of one process, the way Docker applies `restart: unless-stopped`: a process that
+ * exits on its own is started again after a delay that doubles from 100 ms (Docker's documented
+ * backoff), capped at 10 s here, and reset once the process stayed up for 10 s; one stopped on
+ * purpose (kill, down) stays stopped until it is started explicitly.
  */
-function signalGroup(pid: number, signal: NodeJS.Signals) {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is gone already
-  }
-}
+type Supervision = {
+  wanted: boolean;
+  ready: boolean;
+  restarts: number;
+  backoffMs: number;
+  startedAt: number;
+  /** ready at least once: a process that dies during `up` fails `up` instead of looping */
+  wasReady: boolean;
+  timer?: NodeJS.Timeout;
+};
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
+const STABLE_AFTER_MS = 10_000;
 
 /** Dependency order: a process comes after everything it dependsOn; otherwise file order. */
 function startOrder(processes: ProcessSpec[]): ProcessSpec[] {
@@ -100,6 +111,14 @@ function startOrder(processes: ProcessSpec[]): ProcessSpec[] {
   for (const p of processes) visit(p, []);
   return ordered;
 }
+
+/**
+ * Settings every process of every stack sees as env, whatever its topology passes on:
+ * ACTIVITY_MODE is read where the activities are built (shared/src/flow/activities.ts).
+ */
+const EVERY_PROCESS_SETTINGS = ['ACTIVITY_MODE'];
+const everyProcessEnv = (settings: Record<string, string>) =>
+  Object.fromEntries(Object.entries(settings).filter(([k]) => EVERY_PROCESS_SETTINGS.includes(k)));
 
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
@@ -150,7 +169,25 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
   const topology = await buildTopology(stack, runDir, state.settings, state.ports);
   const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2));
   const children = new Map<string, ChildProcess>();
-  const log = (line: string) => options.verbose && console.error(`[launcher] ${line}`);
+  const supervise = options.supervise ?? true;
+  const supervision = new Map<string, Supervision>(
+    topology.processes.map((p) => [
+      p.name,
+      {
+        wanted: false,
+        ready: false,
+        restarts: 0,
+        backoffMs: FIRST_BACKOFF_MS,
+        startedAt: 0,
+        wasReady: false,
+      },
+    ]),
+  );
+  const sup = (name: string) => supervision.get(name)!;
+  const log = (line: string) => {
+    if (options.onLog) options.onLog(line);
+    else if (options.verbose) console.error(`[launcher] ${line}`);
+  };
   const logPath = (name: string) => join(runDir, 'logs', `${name}.log`);
   const spec = (name: string) => {
     const p = topology.processes.find((x) => x.name === name);
@@ -165,28 +202,55 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     return child ? child.exitCode === null && child.signalCode === null : alive(state.pids[name]);
   };
 
+  /** An exit nobody asked for: log it and start the process again after the backoff. */
+  function scheduleRestart(p: ProcessSpec, how: string) {
+    const s = sup(p.name);
+    if (Date.now() - s.startedAt >= STABLE_AFTER_MS) s.backoffMs = FIRST_BACKOFF_MS;
+    const delay = s.backoffMs;
+    s.backoffMs = Math.min(s.backoffMs * 2, MAX_BACKOFF_MS);
+    log(`${p.name} exited on its own (${how}); restarting in ${delay} ms (restart ${s.restarts + 1})`);
+    s.timer = setTimeout(() => {
+      s.timer = undefined;
+      if (!s.wanted || isAlive(p.name)) return;
+      s.restarts++;
+      // A start that fails (the process dies again) schedules the next attempt from its exit.
+      start(p).catch((error: Error) =>
+        log(`${p.name}: supervised restart failed: ${error.message.split('\n')[0]}`),
+      );
+    }, delay);
+    s.timer.unref();
+  }
+
   async function start(p: ProcessSpec) {
+    const s = sup(p.name);
     const logOffset = existsSync(logPath(p.name)) ? statSync(logPath(p.name)).size : 0;
     const fd = openSync(logPath(p.name), 'a');
     const child = spawn(p.command, p.args ?? [], {
       cwd: p.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...topology.sharedEnv, ...p.env },
+      env: { ...process.env, ...topology.sharedEnv, ...everyProcessEnv(state.settings), ...p.env },
       detached: true,
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
     child.unref();
-    child.on('error', (error) => console.error(`[launcher] ${p.name}: ${error.message}`));
+    child.on('error', (error) => log(`${p.name}: ${error.message}`));
     // Forget the group as soon as it exits, so the exit hook never signals a reused pid.
     child.on('exit', (code, signal) => {
       liveGroups.delete(child.pid!);
+      const current = children.get(p.name) === child;
+      if (current) s.ready = false;
+      const unplanned = current && s.wanted && supervise && s.wasReady;
       // A native crash (SIGSEGV) prints nothing itself; say it in the process's log.
       appendFileSync(
         logPath(p.name),
-        `[launcher] ${p.name} (pid ${child.pid}) exited: code ${code}, signal ${signal}\n`,
+        `[launcher] ${p.name} (pid ${child.pid}) exited: code ${code}, signal ${signal}${unplanned ? '; the supervisor restarts it' : ''}\n`,
       );
+      if (unplanned) scheduleRestart(p, `code ${code}, signal ${signal}`);
     });
     children.set(p.name, child);
+    s.wanted = true;
+    s.ready = false;
+    s.startedAt = Date.now();
     state.pids[p.name] = child.pid!;
     if (!options.persist) liveGroups.add(child.pid!);
     save();
@@ -195,14 +259,20 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
       p.name,
       p.ready,
       logPath(p.name),
-      () => isAlive(p.name),
+      () => isAlive(p.name) && children.get(p.name) === child,
       p.readyTimeoutMs ?? 120_000,
       logOffset,
     );
+    if (children.get(p.name) === child) s.ready = s.wasReady = true;
     log(`${p.name} ready in ${Date.now() - began} ms (pid ${child.pid}, log ${logPath(p.name)})`);
   }
 
   async function stop(name: string, signal: NodeJS.Signals) {
+    const s = sup(name);
+    // Stopped on purpose: no supervised restart until someone starts it again.
+    s.wanted = false;
+    clearTimeout(s.timer);
+    s.timer = undefined;
     const pid = state.pids[name];
     if (!pid) return;
     signalGroup(pid, signal);
@@ -217,6 +287,15 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     save();
   }
 
+  async function startMissing() {
+    for (const p of startOrder(topology.processes)) {
+      if (isAlive(p.name)) continue; // `up` again on a running instance only starts what is missing
+      clearTimeout(sup(p.name).timer);
+      log(`starting ${p.name}`);
+      await start(p);
+    }
+  }
+
   const handle: StackHandle = {
     stack,
     runDir,
@@ -229,45 +308,58 @@ export async function upStack(stack: string, options: UpOptions = {}): Promise<S
     logPath,
     async kill(name, signal = 'SIGKILL') {
       spec(name);
-      log(`${signal} ${name}`);
+      log(`${signal} ${name} (stays stopped until restart)`);
       await stop(name, signal);
+    },
+    async crash(name, signal = 'SIGKILL') {
+      spec(name);
+      const pid = state.pids[name];
+      log(`${signal} ${name} (left to the supervisor)`);
+      if (!pid) return;
+      signalGroup(pid, signal);
+      if (signal !== 'SIGKILL' && signal !== 'SIGTERM') return; // e.g. SIGHUP: the process decides
+      const deadline = Date.now() + 10_000;
+      while (state.pids[name] === pid && isAlive(name) && Date.now() < deadline) await sleep(20);
     },
     async restart(name) {
       const p = spec(name);
       if (isAlive(name)) await stop(name, 'SIGTERM');
+      clearTimeout(sup(name).timer);
       log(`restarting ${name}`);
       await start(p);
     },
+    async whenReady(name, timeoutMs = 120_000) {
+      spec(name);
+      const deadline = Date.now() + timeoutMs;
+      while (!(sup(name).ready && isAlive(name))) {
+        if (Date.now() > deadline) throw new Error(`${name} not ready again after ${timeoutMs} ms`);
+        if (!sup(name).wanted) throw new Error(`${name} is stopped; restart it first`);
+        await sleep(50);
+      }
+    },
+    status: () =>
+      topology.processes.map((p) => ({
+        name: p.name,
+        pid: state.pids[p.name],
+        running: isAlive(p.name),
+        ready: sup(p.name).ready && isAlive(p.name),
+        wanted: sup(p.name).wanted,
+        restarts: sup(p.name).restarts,
+        log: logPath(p.name),
+      })),
+    startMissing,
     async down() {
+      for (const p of topology.processes) sup(p.name).wanted = false;
       for (const p of startOrder(topology.processes).reverse()) await stop(p.name, 'SIGTERM');
       log(`${stack} is down`);
     },
   };
 
-  if (options.attachOnly) return handle;
   try {
-    for (const p of startOrder(topology.processes)) {
-      if (isAlive(p.name)) continue; // `up` again on a running instance only starts what is missing
-      log(`starting ${p.name}`);
-      await start(p);
-    }
+    await startMissing();
   } catch (error) {
     await handle.down();
     throw error;
   }
   return handle;
-}
-
-/** Reattaches to an instance started by another process (the CLI's kill/restart/down). */
-export async function attachStack(instance: string): Promise<StackHandle> {
-  const statePath = join(RUN_ROOT, instance, 'state.json');
-  if (!existsSync(statePath)) throw new Error(`no running instance "${instance}" (looked for ${statePath})`);
-  const state: State = JSON.parse(readFileSync(statePath, 'utf8'));
-  return upStack(state.stack, {
-    instance,
-    settings: state.settings,
-    verbose: true,
-    attachOnly: true,
-    persist: true,
-  });
 }

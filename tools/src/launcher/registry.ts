@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { TopologyFactory } from './topology';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** run folders of stack instances: .run/<instance>/ (logs, state.json, data) */
+export const RUN_ROOT = join(REPO_ROOT, '.run');
 
 /** Every stack the launcher knows, in the order the demo and `compare` run them. */
 const TOPOLOGY_FILES: Record<string, string> = {

@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
+import type { BlobStore } from '@invoice/shared/blob/store';
 import type { AcceptedBody, ErrorBody, StatusBody } from '@invoice/shared/contract/types';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
+import { syntheticSpecPdf } from '@invoice/shared/flow/synthetic';
 import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
 import { SAMPLES, type Sample } from '@invoice/shared/samples/corpus';
 import { expect } from 'vitest';
+import { runSynthetic } from '../kit/engine-bench';
 import { type StackHandle, upStack } from '../launcher/launcher';
 import { mockLlm } from '../mock-llm/remote';
 
@@ -158,4 +161,32 @@ export async function startStackWith<C extends { close(): Promise<void> }>(
     await handle.down();
     throw error;
   }
+}
+
+/**
+ * One tiny run of the synthetic activity set on a stack started with ACTIVITY_MODE=synthetic:
+ * the invoice must come from the synthetic set (N pages, no LLM call, no page rendered or
+ * stored) and the count must have passed through the stack's own orchestration (aggregate
+ * counts the extract results it was given). Returns the final body for the engine's side.
+ */
+export async function runTinySynthetic(
+  apiUrl: string,
+  llmUrl: string,
+  blobs: BlobStore,
+  pages = 7,
+): Promise<StatusBody> {
+  const spec = { pages, latencyMs: 0 };
+  const run = await runSynthetic(apiUrl, await syntheticSpecPdf(spec), spec);
+  expect(run.status, JSON.stringify(run.body)).toBe(200);
+  expect(run.ok).toBe(true);
+  expect(run.body.invoice).toMatchObject({ invoiceNumber: 'synthetic', pageCount: pages, lineItems: [] });
+  expect(run.body.timings).toBeDefined();
+  expect((await mockLlm.metrics(llmUrl)).totalCalls).toBe(0);
+  const id = run.body.id;
+  expect(await blobs.list(`invoices/${id}/`)).toEqual([
+    `invoices/${id}/invoice.json`,
+    `invoices/${id}/source.pdf`,
+    `invoices/${id}/timings.json`,
+  ]);
+  return run.body;
 }

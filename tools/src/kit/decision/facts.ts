@@ -127,8 +127,12 @@ export const FACT_ROWS: FactRow[] = [
         evidence: [code('dapr/src/retry.ts'), section('determinism rules', 'determinism-rules')],
       },
       'azure-durable-functions': {
-        value: 'yes, no sandbox; a replay test catches violations',
-        evidence: [code('azure-durable-functions/test/replay.test.ts', 'replay.test.ts')],
+        value:
+          'yes, no sandbox; replay checks only action type and activity name per step: a reordered same-named fan-out or Date.now() in an input replays silently',
+        evidence: [
+          code('azure-durable-functions/test/replay.test.ts', 'replay.test.ts'),
+          section('determinism rules', 'determinism-rules'),
+        ],
       },
     },
   },

@@ -1,0 +1,2 @@
+# dag-orchestrator-api.md, "API Endpoints > Workflow Execution > GET /executions/{executionId}" (line 171), copied as written.
+curl http://localhost:3000/executions/exec-abc-123

@@ -1,0 +1,178 @@
+import {
+  SYNTHETIC_INVOICE_NUMBER,
+  type SyntheticSpec,
+  syntheticSpecPdf,
+} from '@invoice/shared/flow/synthetic';
+import type { Timings } from '@invoice/shared/flow/types';
+import { postAndWait, type Target } from '../bench/e2e';
+import type { StackHandle } from '../launcher/launcher';
+import { type Clock, type Spread, spread } from './closed-loop';
+import { stackCpuMs } from './cpu';
+import { type RampOptions, runRamp } from './saturation';
+
+/**
+ * The engine-only benchmark: the stack's own orchestration file over the synthetic activity set
+ * (shared/src/flow/synthetic.ts; the stack runs with ACTIVITY_MODE=synthetic), so no PDF is
+ * rendered and no LLM is called. What is left is what the engine costs per workflow and per
+ * activity.
+ */
+
+/** Activities one workflow of N pages runs: split, N extracts, aggregate. */
+export const activitiesPerWorkflow = (pages: number) => pages + 2;
+
+/** POSTs one synthetic run with ?wait=true; ok only if the synthetic set answered with N pages. */
+export async function runSynthetic(apiUrl: string, pdf: Uint8Array, spec: SyntheticSpec) {
+  const { ms, body, status } = await postAndWait(apiUrl, pdf);
+  const ok =
+    status === 200 &&
+    body.invoice?.invoiceNumber === SYNTHETIC_INVOICE_NUMBER &&
+    body.invoice.pageCount === spec.pages;
+  return { ms, ok, body, status };
+}
+
+export type RunFigures = {
+  /** client-side: POST ?wait=true until the 200 */
+  e2eMs: number;
+  /** inside the stack: accepted to aggregate finished */
+  totalMs: number;
+  /** the fan-out's wall time beyond one extract's own L, per extract */
+  fanoutMsPerExtract: number;
+  /** (total − L) / (N + 2): what each activity cost the workflow, L taken out once */
+  msPerActivity: number;
+  orchestrationMs: number;
+};
+
+/**
+ * One run's figures from its own timings. The L taken out is one activity's worth: a stack
+ * with fewer activity slots than N runs the fan-out in waves, and that shows here.
+ */
+export function runFigures(spec: SyntheticSpec, e2eMs: number, t: Timings): RunFigures {
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return {
+    e2eMs: r(e2eMs),
+    totalMs: t.totalMs,
+    fanoutMsPerExtract: r((t.extractMs - spec.latencyMs) / spec.pages),
+    msPerActivity: r((t.totalMs - spec.latencyMs) / activitiesPerWorkflow(spec.pages)),
+    orchestrationMs: t.orchestrationMs,
+  };
+}
+
+export type EngineCell = SyntheticSpec & {
+  runs: number;
+  errors: number;
+  e2eMs: Spread;
+  totalMs: Spread;
+  msPerActivity: Spread;
+  fanoutMsPerExtract: Spread;
+  orchestrationMs: Spread;
+  /** CPU of the stack's processes (mock LLM excluded) over the counted runs, per workflow */
+  cpuMsPerWorkflow?: number;
+  samples: RunFigures[];
+};
+
+/** k synthetic runs of one (N, L), one after another, after one warm-up run. */
+export async function measureEngineCell(
+  target: Target & { handle?: StackHandle },
+  spec: SyntheticSpec,
+  runs: number,
+): Promise<EngineCell> {
+  const pdf = await syntheticSpecPdf(spec);
+  await runSynthetic(target.apiUrl, pdf, spec); // first-run costs are not the engine's steady state
+  const cpuBefore = target.handle ? await stackCpuMs(target.handle) : undefined;
+  const samples: RunFigures[] = [];
+  let errors = 0;
+  for (let i = 0; i < runs; i++) {
+    const run = await runSynthetic(target.apiUrl, pdf, spec);
+    if (!run.ok || !run.body.timings) errors++;
+    else samples.push(runFigures(spec, run.ms, run.body.timings));
+  }
+  const cpuAfter = target.handle ? await stackCpuMs(target.handle) : undefined;
+  const of = (k: keyof RunFigures) => spread(samples.map((s) => s[k]));
+  return {
+    ...spec,
+    runs,
+    errors,
+    e2eMs: of('e2eMs'),
+    totalMs: of('totalMs'),
+    msPerActivity: of('msPerActivity'),
+    fanoutMsPerExtract: of('fanoutMsPerExtract'),
+    orchestrationMs: of('orchestrationMs'),
+    ...(cpuBefore !== undefined &&
+      cpuAfter !== undefined && { cpuMsPerWorkflow: Math.round((cpuAfter - cpuBefore) / runs) }),
+    samples,
+  };
+}
+
+export type EngineBenchOptions = {
+  pages: number[];
+  latencies: number[];
+  runs: number;
+  /** the saturation part: concurrent workflows of `saturationPages` pages at L = 0 */
+  saturation?: RampOptions & { pages: number };
+};
+
+export const DEFAULT_ENGINE_BENCH: EngineBenchOptions = {
+  pages: [1, 10, 100, 1000],
+  latencies: [0, 100],
+  runs: 5,
+  saturation: { clients: [1, 2, 4, 8, 16, 32, 64], stepSeconds: 30, warmupSeconds: 5, pages: 10 },
+};
+
+/** The whole engine-only benchmark against a stack started with ACTIVITY_MODE=synthetic. */
+export async function runEngineBench(
+  target: Target & { handle?: StackHandle },
+  options: EngineBenchOptions,
+  clock?: Clock,
+) {
+  const cells: EngineCell[] = [];
+  const total = options.pages.length * options.latencies.length;
+  for (const latencyMs of options.latencies) {
+    for (const pages of options.pages) {
+      console.error(
+        `[engine-bench] ${target.name} ${cells.length + 1}/${total}: N=${pages} L=${latencyMs} ms, ${options.runs} runs`,
+      );
+      const cell = await measureEngineCell(target, { pages, latencyMs }, options.runs);
+      console.error(
+        `[engine-bench]   ${cell.msPerActivity.median} ms/activity (${cell.msPerActivity.min}–${cell.msPerActivity.max}), workflow ${cell.e2eMs.median} ms, ${cell.errors} errors`,
+      );
+      cells.push(cell);
+    }
+  }
+  let saturation: Awaited<ReturnType<typeof runRamp>> | undefined;
+  if (options.saturation) {
+    const spec = { pages: options.saturation.pages, latencyMs: 0 };
+    const pdf = await syntheticSpecPdf(spec);
+    saturation = await runRamp({
+      label: `engine-bench ${target.name} saturation`,
+      ramp: options.saturation,
+      unitsPerRequest: activitiesPerWorkflow(spec.pages),
+      clock,
+      request: async () => {
+        const run = await runSynthetic(target.apiUrl, pdf, spec);
+        return run.ok ? { ok: true } : { ok: false, error: `http_${run.status}` };
+      },
+    });
+  }
+  return {
+    stack: target.name,
+    options,
+    cells,
+    saturation: saturation && {
+      pages: options.saturation!.pages,
+      steps: saturation.steps.map(({ perSec, unitsPerSec, ...rest }) => ({
+        ...rest,
+        workflowsPerSec: perSec,
+        activitiesPerSec: unitsPerSec,
+      })),
+      knee: saturation.knee && {
+        clients: saturation.knee.clients,
+        workflowsPerSec: saturation.knee.perSec,
+        activitiesPerSec: saturation.knee.unitsPerSec,
+        p99: saturation.knee.p99,
+        unloadedP99: saturation.knee.unloadedP99,
+        p99Limit: saturation.knee.p99Limit,
+      },
+    },
+  };
+}
+export type EngineBenchResult = Awaited<ReturnType<typeof runEngineBench>>;
