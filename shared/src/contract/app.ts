@@ -60,11 +60,18 @@ export function createInvoiceApp({
   /**
    * A run of an idempotent upload as the engine reports it. An instance created a moment ago
    * may not show its input yet (Dapr reports a just-scheduled instance before its input), so a
-   * missing hash is read again briefly rather than taken for another body.
+   * missing hash (or a failed read) is tried again briefly rather than taken for another body.
    */
   async function runWithInput(id: string): Promise<RunState | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const state = await orchestrator.status(id);
+      const state = await orchestrator.status(id).catch((error: unknown) => {
+        if (attempt >= 40) throw error;
+        return null;
+      });
+      if (state === null) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        continue;
+      }
       if (!state || state.bodySha256 !== undefined || attempt >= 40) return state;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -145,16 +152,19 @@ export function createInvoiceApp({
         try {
           await orchestrator.start({ invoiceId, pdfKey, acceptedAt, ...idempotent });
         } catch (error) {
-          // Nothing is left behind when the engine refuses the run.
-          if (!idempotent) await blobs.deletePrefix(blobKeys.invoicePrefix(invoiceId)).catch(() => {});
-          else if (!(await orchestrator.status(invoiceId).catch(() => undefined)))
-            await blobs.deletePrefix(pdfKey).catch(() => {});
-          return errorResponse(
-            c,
-            503,
-            'engine_unavailable',
-            `${orchestrator.name} did not start the run: ${(error as Error).message}`,
-          );
+          // A concurrent duplicate may have won the start with an error of the engine's own
+          // for ours: a run under the key is then the run (its body is compared below).
+          const winner = idempotent && (await runWithInput(invoiceId).catch(() => undefined));
+          if (!winner) {
+            // Nothing is left behind when the engine refuses the run.
+            await blobs.deletePrefix(idempotent ? pdfKey : blobKeys.invoicePrefix(invoiceId)).catch(() => {});
+            return errorResponse(
+              c,
+              503,
+              'engine_unavailable',
+              `${orchestrator.name} did not start the run: ${(error as Error).message}`,
+            );
+          }
         }
         if (idempotent) {
           const started = await runWithInput(invoiceId);

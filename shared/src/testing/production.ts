@@ -118,10 +118,8 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       const key = `conformance-${randomUUID()}`;
       const answers = await Promise.all(Array.from({ length: 20 }, () => upload(apiUrl, pdf, key)));
       const ids = new Set(answers.map((a) => a.body.id));
-      expect(
-        answers.map((a) => a.status).filter((s) => s !== 202 && s !== 200),
-        JSON.stringify(answers[0]),
-      ).toEqual([]);
+      const refused = answers.filter((a) => a.status !== 202 && a.status !== 200);
+      expect(refused, JSON.stringify(refused.slice(0, 3))).toEqual([]);
       expect(ids.size).toBe(1);
       const [id] = [...ids] as [string];
       const done = await until(
