@@ -149,8 +149,12 @@ export function createInvoiceApp({
           ? blobKeys.sourcePdfOf(invoiceId, idempotent.bodySha256)
           : blobKeys.sourcePdf(invoiceId);
         await blobs.put(pdfKey, bytes, 'application/pdf');
+        // Engines that re-create a *finished* instance under its id (Dapr, Durable Functions; see
+        // their SPECs) would run a repeat again if the run finished since the read above: read
+        // once more right before the start, so that window is one round trip, not an upload.
+        const raced = idempotent && (await orchestrator.status(invoiceId).catch(() => undefined));
         try {
-          await orchestrator.start({ invoiceId, pdfKey, acceptedAt, ...idempotent });
+          if (!raced) await orchestrator.start({ invoiceId, pdfKey, acceptedAt, ...idempotent });
         } catch (error) {
           // A concurrent duplicate may have won the start with an error of the engine's own
           // for ours: a run under the key is then the run (its body is compared below).
