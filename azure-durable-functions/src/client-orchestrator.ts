@@ -1,8 +1,15 @@
 import type { HttpRequest } from '@azure/functions';
-import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
-import type { WorkflowOutput } from '@invoice/shared/flow/types';
+import type { Behaviours, InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
+import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { type DurableClient, OrchestrationRuntimeStatus } from 'durable-functions';
 import { ORCHESTRATOR } from './names';
+
+export const DURABLE_BEHAVIOURS: Behaviours = {
+  idempotentUpload:
+    "instance id = run id, startNew({instanceId}) with host.json overridableExistingInstanceStates 'NonRunningStates': a Pending/Running instance makes the start a 409 (OrchestrationAlreadyExistsException); a finished one would be re-created, so the API reads it first",
+  cancel:
+    'terminate(): an ExecutionTerminated message ends the instance Terminated; running activities finish, results discarded',
+};
 
 /**
  * The common contract's orchestrator seam over the Durable Functions client binding. The
@@ -15,12 +22,23 @@ export function durableClientOrchestrator(client: DurableClient, request: HttpRe
       if (/HTTP 404/.test(error.message)) return undefined;
       throw error;
     });
-    return s ? toRunState(s.runtimeStatus, s.output) : undefined;
+    if (!s) return undefined;
+    return {
+      ...toRunState(s.runtimeStatus, s.output),
+      bodySha256: (s.input as Partial<WorkflowInput>)?.bodySha256,
+    };
   };
   return {
     name: 'azure-durable-functions',
+    behaviours: DURABLE_BEHAVIOURS,
     async start(input) {
-      await client.startNew(ORCHESTRATOR, { instanceId: input.invoiceId, input });
+      await client.startNew(ORCHESTRATOR, { instanceId: input.invoiceId, input }).catch((error: Error) => {
+        // The extension's 409 for an instance that is Pending/Running: that instance is the run.
+        if (!/409|already exists/.test(error.message)) throw error;
+      });
+    },
+    async cancel(invoiceId) {
+      await client.terminate(invoiceId, 'cancelled');
     },
     status,
     async wait(invoiceId, timeoutMs) {
@@ -42,8 +60,10 @@ export function toRunState(runtimeStatus: OrchestrationRuntimeStatus | string, o
   switch (runtimeStatus) {
     case OrchestrationRuntimeStatus.Completed:
       return { status: 'completed', output: output as WorkflowOutput };
-    case OrchestrationRuntimeStatus.Failed:
     case OrchestrationRuntimeStatus.Terminated:
+      // Only the cancel route terminates an invoice instance.
+      return { status: 'cancelled', error: typeof output === 'string' ? output : 'terminated' };
+    case OrchestrationRuntimeStatus.Failed:
     case OrchestrationRuntimeStatus.Canceled:
       return { status: 'failed', error: typeof output === 'string' ? output : JSON.stringify(output) };
     case OrchestrationRuntimeStatus.Pending:

@@ -18,6 +18,8 @@ export type HostJson = {
     durableTask?: {
       hubName?: string;
       maxConcurrentActivityFunctions?: number;
+      /** the idempotent upload needs NonRunningStates (main.ts refuses anything else) */
+      overridableExistingInstanceStates?: string;
       storageProvider?: {
         partitionCount?: number;
         controlQueueVisibilityTimeout?: string;

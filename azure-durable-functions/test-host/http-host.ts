@@ -19,6 +19,7 @@ const RUNTIME_STATUS = {
   running: 'Running',
   completed: 'Completed',
   failed: 'Failed',
+  terminated: 'Terminated',
 } as const;
 
 export type HttpHostOptions = {
@@ -115,7 +116,7 @@ export function startHttpHost(options: HttpHostOptions, port: number, hostname: 
     };
   };
 
-  async function webhooks(method: string, path: string, body: Buffer, res: ServerResponse) {
+  async function webhooks(method: string, path: string, body: Buffer, res: ServerResponse, query = '') {
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     };
@@ -134,7 +135,15 @@ export function startHttpHost(options: HttpHostOptions, port: number, hostname: 
     if (method === 'GET' && status) {
       const view = host.view(decodeURIComponent(status[1]!));
       if (!view) return json(404, { message: 'instance not found' });
-      return json(view.status === 'completed' || view.status === 'failed' ? 200 : 202, statusJson(view));
+      return json(view.status === 'pending' || view.status === 'running' ? 202 : 200, statusJson(view));
+    }
+    // HttpApiHandler.HandleTerminateInstanceRequestAsync: 404 unknown, 410 already finished, 202.
+    const terminate = /^instances\/([^/]+)\/terminate$/.exec(path);
+    if (method === 'POST' && terminate) {
+      const reason = new URLSearchParams(query).get('reason') ?? '';
+      const outcome = await host.terminate(decodeURIComponent(terminate[1]!), reason);
+      if (!outcome) return json(404, { message: 'instance not found' });
+      return outcome === 'gone' ? json(410, { message: 'instance already finished' }) : json(202, {});
     }
     return json(501, { message: `the test host does not implement ${method} ${WEBHOOKS}${path}` });
   }
@@ -187,7 +196,7 @@ export function startHttpHost(options: HttpHostOptions, port: number, hostname: 
         const url = new URL(req.url ?? '/', origin);
         const body = await readBody(req);
         if (url.pathname.startsWith(WEBHOOKS))
-          await webhooks(req.method ?? 'GET', url.pathname.slice(WEBHOOKS.length), body, res);
+          await webhooks(req.method ?? 'GET', url.pathname.slice(WEBHOOKS.length), body, res, url.search);
         else await invoke(req, url, body, res);
       } catch (error) {
         console.error('[test-host] request failed:', error);

@@ -39,6 +39,15 @@ const settings = hostSettings(
   JSON.parse(readFileSync(hostJsonPath, 'utf8')) as HostJson,
   availableParallelism(),
 );
+
+// The extension's default (AnyState) lets a start overwrite a running instance; the test host
+// implements only NonRunningStates, which the idempotent upload relies on (see SPEC.md).
+const hostJsonRaw = JSON.parse(readFileSync(hostJsonPath, 'utf8')) as HostJson;
+if (hostJsonRaw.extensions?.durableTask?.overridableExistingInstanceStates !== 'NonRunningStates') {
+  throw new Error(
+    'host.json: the test host implements only overridableExistingInstanceStates "NonRunningStates"',
+  );
+}
 const maxConcurrentActivities = Number(
   process.env.DF_MAX_CONCURRENT_ACTIVITIES ?? settings.maxConcurrentActivities,
 );

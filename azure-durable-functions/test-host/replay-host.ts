@@ -32,7 +32,9 @@ import {
  * callActivityWithRetry tasks with durable timers the way the Durable Task framework's retry
  * interceptor does, so the SDK's RetryableTask sees the event sequence it expects.
  */
-export type InstanceStatus = 'pending' | 'running' | 'completed' | 'failed';
+export type InstanceStatus = 'pending' | 'running' | 'completed' | 'failed' | 'terminated';
+const isDone = (status: InstanceStatus) =>
+  status === 'completed' || status === 'failed' || status === 'terminated';
 export type InstanceView = {
   instanceId: string;
   name: string;
@@ -226,7 +228,13 @@ export class ReplayHost {
   /** The client's start: ExecutionStarted goes into the instance's control queue. */
   async start(name: string, instanceId: string, input: unknown): Promise<void> {
     this.fn(name, 'orchestrationTrigger');
-    if (this.instances.has(instanceId)) throw new Error(`instance ${instanceId} already exists`);
+    // Mirrors the extension with overridableExistingInstanceStates = NonRunningStates (host.json):
+    // a Pending/Running instance makes the start an OrchestrationAlreadyExistsException, which the
+    // HTTP API answers 409 (HttpApiHandler.HandleStartOrchestratorRequestAsync). Re-creating a
+    // finished instance, which the extension would do, is not implemented here: refused as well.
+    const existing = this.instances.get(instanceId);
+    if (existing)
+      throw new Error(`an orchestration with id '${instanceId}' already exists (${existing.status})`);
     await this.startLeases();
     const instance = this.newInstance(instanceId, name, input);
     const started = events.executionStarted(new Date(), name, input);
@@ -234,6 +242,25 @@ export class ReplayHost {
     const line: MessageLine = { kind: 'message', mid: randomUUID(), event: started };
     await this.store.append(instanceId, [line]);
     this.receive(instance, line, new Date(), false);
+  }
+
+  /**
+   * Terminate as the extension does it (DurableClient.TerminateAsync): an ExecutionTerminated
+   * message to the instance, which ends it Terminated at its next episode without running the
+   * orchestrator. Activities already dispatched still run; their results are discarded.
+   */
+  async terminate(instanceId: string, reason: string): Promise<'accepted' | 'gone' | undefined> {
+    const instance = this.instances.get(instanceId);
+    if (!instance) return undefined;
+    if (isDone(instance.status)) return 'gone';
+    const line: MessageLine = {
+      kind: 'message',
+      mid: randomUUID(),
+      event: events.executionTerminated(new Date(), reason),
+    };
+    await this.store.append(instanceId, [line]);
+    this.receive(instance, line, new Date(), false);
+    return 'accepted';
   }
 
   view(instanceId: string): InstanceView | undefined {
@@ -247,7 +274,7 @@ export class ReplayHost {
   async waitFor(instanceId: string, timeoutMs: number): Promise<InstanceView | undefined> {
     const i = this.instances.get(instanceId);
     if (!i) return undefined;
-    if (i.status !== 'completed' && i.status !== 'failed') {
+    if (!isDone(i.status)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -357,6 +384,9 @@ export class ReplayHost {
     if (completed.OrchestrationStatus === 'Completed') {
       instance.status = 'completed';
       instance.output = JSON.parse(completed.Result ?? 'null');
+    } else if (completed.OrchestrationStatus === 'Terminated') {
+      instance.status = 'terminated';
+      instance.output = completed.Result;
     } else {
       instance.status = 'failed';
       instance.error = completed.Result;
@@ -433,7 +463,7 @@ export class ReplayHost {
       try {
         while (instance.dirty && !this.stopped) {
           instance.dirty = false;
-          if (instance.inbox.length > 0 && instance.status !== 'completed' && instance.status !== 'failed') {
+          if (instance.inbox.length > 0 && !isDone(instance.status)) {
             await this.episode(instance);
           }
         }
@@ -472,6 +502,24 @@ export class ReplayHost {
     if (messages.length === 0) {
       if (batch.length > 0)
         await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
+      return;
+    }
+    // DurableTask.Core ends the instance at an ExecutionTerminated message without running the
+    // orchestrator: the terminate is committed like any episode, then the batch is deleted.
+    const terminated = messages.find((m) => m.EventType === EventType.ExecutionTerminated);
+    if (terminated) {
+      const end = events.executionCompleted(now, 'Terminated', terminated.Input ?? '');
+      const lines: EventLine[] = [
+        events.orchestratorStarted(now),
+        terminated,
+        end,
+        events.orchestratorCompleted(now),
+      ].map((event) => ({ kind: 'event', event }));
+      await this.store.append(instance.id, lines);
+      instance.history.push(...lines);
+      instance.lastUpdatedTime = now.toISOString();
+      await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
+      this.finish(instance, end);
       return;
     }
     const added: EventLine[] = [{ kind: 'event', event: events.orchestratorStarted(now) }];

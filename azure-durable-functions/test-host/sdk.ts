@@ -24,12 +24,13 @@ export type HistoryEvent = {
   Details?: string;
   FireAt?: Date | string;
   TimerId?: number;
-  OrchestrationStatus?: 'Completed' | 'Failed';
+  OrchestrationStatus?: 'Completed' | 'Failed' | 'Terminated';
 };
 
 export const EventType: {
   ExecutionStarted: number;
   ExecutionCompleted: number;
+  ExecutionTerminated: number;
   TaskScheduled: number;
   TaskCompleted: number;
   TaskFailed: number;
@@ -99,8 +100,13 @@ export const events = {
     plain(new classes.TimerCreated({ eventId: id, timestamp: at, isPlayed: false, fireAt })),
   timerFired: (at: Date, timerId: number, fireAt: Date | string) =>
     plain(new classes.TimerFired({ eventId: -1, timestamp: at, isPlayed: false, timerId, fireAt })),
+  /** The terminate message (DurableTask.Core ExecutionTerminatedEvent); no SDK class either. */
+  executionTerminated: (at: Date, reason: string) =>
+    plain(
+      Object.assign(new HistoryEventBase(EventType.ExecutionTerminated, -1, false, at), { Input: reason }),
+    ),
   /** The SDK ships no class for this one (it never reads it); the extension writes it last. */
-  executionCompleted: (at: Date, status: 'Completed' | 'Failed', result: string) =>
+  executionCompleted: (at: Date, status: 'Completed' | 'Failed' | 'Terminated', result: string) =>
     plain(
       Object.assign(new HistoryEventBase(EventType.ExecutionCompleted, -1, false, at), {
         OrchestrationStatus: status,

@@ -56,5 +56,5 @@ describe('the bundled Functions app behind its own HTTP starter', () => {
 
 describeConformance({
   name: 'azure-durable-functions (dist bundle, app HTTP starter)',
-  stack: () => ({ apiUrl: stack.apiUrl, blobs }),
+  stack: () => ({ apiUrl: stack.apiUrl, llmUrl: stack.llmUrl, blobs }),
 });

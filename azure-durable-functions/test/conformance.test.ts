@@ -69,7 +69,7 @@ describe("the app's HTTP starter", () => {
 
 describeConformance({
   name: "azure-durable-functions (replay test host, app's HTTP starter)",
-  stack: () => ({ apiUrl: stack.apiUrl, blobs }),
+  stack: () => ({ apiUrl: stack.apiUrl, llmUrl: stack.llmUrl, blobs }),
 });
 
 const fiftyPages = SAMPLES.find((s) => s.pages === 50)!;
@@ -159,6 +159,37 @@ describe('callActivityWithRetry on the test host', () => {
       status: string;
     };
     expect(state.status).toBe('failed');
+  });
+});
+
+describe('terminate on the test host', () => {
+  it('cancel writes ExecutionTerminated and ends the instance Terminated without another episode', async () => {
+    await mockLlm.configure(stack.llmUrl, { concurrency: 2, latency: { kind: 'fixed', ms: 200 } });
+    const response = await fetch(`${stack.apiUrl}/api/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: await readFile(tenPages.pdfPath),
+    });
+    const { id } = (await response.json()) as { id: string };
+    // Cancel once the fan-out is scheduled: 10 extract tasks in history.
+    for (let i = 0; i < 400; i++) {
+      if (countEvents(await readHistory(stack, id), EventType.TaskScheduled, 'extractPage') === 10) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await fetch(`${stack.apiUrl}/api/invoices/${id}/cancel`, { method: 'POST' })).status).toBe(202);
+    let status = '';
+    for (let i = 0; i < 400 && status !== 'cancelled'; i++) {
+      status = ((await (await fetch(`${stack.apiUrl}/api/invoices/${id}`)).json()) as { status: string })
+        .status;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(status).toBe('cancelled');
+    const lines = committed(await readHistory(stack, id));
+    expect(countEvents(lines, EventType.ExecutionTerminated)).toBe(1);
+    const end = lines.find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
+    expect(end.OrchestrationStatus).toBe('Terminated');
+    // The orchestrator never scheduled aggregate: the terminate ended it where it stood.
+    expect(countEvents(lines, EventType.TaskScheduled, 'aggregateInvoice')).toBe(0);
   });
 });
 

@@ -47,7 +47,10 @@ export function invoiceHandlers(activities: Activities): Record<string, StepHand
     'invoice.split': (ctx) =>
       activities.split({ invoiceId: input(ctx).invoiceId, pdfKey: input(ctx).pdfKey }),
     'invoice.extract': async (ctx) => ({
-      ...(await activities.extract({ invoiceId: input(ctx).invoiceId, page: ctx.item as PageRef })),
+      ...(await activities.extract(
+        { invoiceId: input(ctx).invoiceId, page: ctx.item as PageRef },
+        ctx.signal,
+      )),
       // The LLM client makes one call per attempt here; the engine's attempt number is the truth.
       attempts: ctx.attempt,
     }),

@@ -5,14 +5,17 @@ import type { ExecutionRecord } from './engine/types';
 import { INVOICE_WORKFLOW_ID } from './invoice-workflow';
 
 function toRunState(exec: ExecutionRecord): RunState {
+  const bodySha256 = (exec.input as Partial<WorkflowInput>).bodySha256;
   switch (exec.status) {
     case 'completed':
-      return { status: 'completed', output: exec.output as WorkflowOutput };
+      return { status: 'completed', output: exec.output as WorkflowOutput, bodySha256 };
     case 'running':
     case 'compensating':
-      return { status: 'running' };
+      return { status: 'running', bodySha256 };
+    case 'cancelled':
+      return { status: 'cancelled', error: exec.error ?? 'cancelled', bodySha256 };
     default:
-      return { status: 'failed', error: exec.error ?? exec.status };
+      return { status: 'failed', error: exec.error ?? exec.status, bodySha256 };
   }
 }
 
@@ -20,8 +23,16 @@ function toRunState(exec: ExecutionRecord): RunState {
 export function engineOrchestrator(client: EngineClient): InvoiceOrchestrator {
   return {
     name: 'custom-engine',
+    behaviours: {
+      idempotentUpload:
+        'executionId = run id: startExecution returns the existing execution in the same transaction (no second one)',
+      cancel: 'EngineClient.cancel: open steps cancelled, in-flight handlers aborted through ctx.signal',
+    },
     async start(input: WorkflowInput) {
       await client.start({ workflowId: INVOICE_WORKFLOW_ID, executionId: input.invoiceId, input });
+    },
+    async cancel(invoiceId) {
+      await client.cancel(invoiceId);
     },
     async status(invoiceId) {
       const exec = await client.store.getExecutionRecord(invoiceId);

@@ -1,10 +1,15 @@
 import { DaprWorkflowClient, LogLevel, WorkflowRuntimeStatus, type WorkflowState } from '@dapr/dapr';
 import { pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
-import type { WorkflowOutput } from '@invoice/shared/flow/types';
+import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { sidecar, WORKFLOW_NAME } from './config';
 
 function toRunState(state: WorkflowState): RunState {
+  const { bodySha256 } = JSON.parse(state.serializedInput ?? '{}') as Partial<WorkflowInput>;
+  return { ...runState(state), bodySha256 };
+}
+
+function runState(state: WorkflowState): RunState {
   switch (state.runtimeStatus) {
     case WorkflowRuntimeStatus.COMPLETED:
       return { status: 'completed', output: JSON.parse(state.serializedOutput ?? 'null') as WorkflowOutput };
@@ -14,7 +19,8 @@ function toRunState(state: WorkflowState): RunState {
         error: state.workflowFailureDetails?.getErrorMessage() ?? 'workflow failed',
       };
     case WorkflowRuntimeStatus.TERMINATED:
-      return { status: 'failed', error: 'workflow terminated' };
+      // Only the cancel route terminates an invoice workflow.
+      return { status: 'cancelled', error: 'workflow terminated' };
     case WorkflowRuntimeStatus.PENDING:
       return { status: 'pending' };
     default:
@@ -46,9 +52,24 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
 
   return {
     name: 'dapr',
+    behaviours: {
+      idempotentUpload:
+        'instance id = run id: daprd refuses a second start of an active instance (gRPC AlreadyExists, orchestrator/create.go); a completed one would be re-created, so the API reads it first',
+      cancel:
+        'terminateWorkflow: the instance ends TERMINATED; activities already running finish, their results discarded',
+    },
     async start(input) {
       // The invoice id is the instance id: a retried start cannot create a second run.
-      await client.scheduleNewWorkflow(WORKFLOW_NAME, input, input.invoiceId);
+      try {
+        await client.scheduleNewWorkflow(WORKFLOW_NAME, input, input.invoiceId);
+      } catch (error) {
+        // daprd 1.18 (pkg/actors/targets/workflow/orchestrator/create.go, createIfCompleted):
+        // "an active workflow with ID '…' already exists": that run is the run.
+        if (!/already exists/.test((error as Error).message)) throw error;
+      }
+    },
+    async cancel(invoiceId) {
+      await client.terminateWorkflow(invoiceId, 'cancelled');
     },
     status,
     async wait(invoiceId, timeoutMs) {

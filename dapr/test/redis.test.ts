@@ -18,5 +18,5 @@ beforeEach(async () => {
 
 describeConformance({
   name: 'dapr (state.redis)',
-  stack: () => ({ apiUrl: stack.handle.apiUrl, blobs: stack.blobs }),
+  stack: () => ({ apiUrl: stack.handle.apiUrl, llmUrl: stack.handle.llmUrl, blobs: stack.blobs }),
 });

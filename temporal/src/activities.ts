@@ -9,7 +9,7 @@ import type { Activities } from '@invoice/shared/flow/activities';
 import { LlmCallError } from '@invoice/shared/llm/client';
 import { jitteredDelayMs, LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
 import { isWorkBudgetFailure } from '@invoice/shared/pdf/budget';
-import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, activityInfo, Context, heartbeat } from '@temporalio/activity';
 
 /**
  * Heartbeat every 2 s while an activity runs. Activities shorter than that (most extracts)
@@ -57,10 +57,12 @@ export function toTemporalFailure(error: unknown, attempt: number): unknown {
 
 export function temporalActivities(shared: Activities) {
   const wrap =
-    <I, O>(fn: (input: I) => Promise<O>) =>
+    <I, O>(fn: (input: I, cancelled?: AbortSignal) => Promise<O>) =>
     async (input: I): Promise<O> => {
       try {
-        return await withHeartbeat(() => fn(input));
+        // A workflow cancel reaches a running activity only through a heartbeat's answer; the
+        // SDK then aborts cancellationSignal, which aborts the LLM call in flight.
+        return await withHeartbeat(() => fn(input, Context.current().cancellationSignal));
       } catch (error) {
         throw toTemporalFailure(error, activityInfo().attempt);
       }

@@ -288,6 +288,10 @@ export class SqlStore implements Store {
     now: number;
   }) {
     return this.transition(async (tx, fx) => {
+      // Two starts of one id race for the insert; on PostgreSQL a per-id advisory lock orders
+      // them so the second sees the first (SQLite's BEGIN IMMEDIATE already does).
+      if (this.db.dialect === 'postgres')
+        await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`execution:${p.executionId}`]);
       const existing = await tx.get<ExecRow>('SELECT * FROM ce_executions WHERE id = ?', [p.executionId]);
       if (existing) return { execution: toExecution(existing), created: false };
       const wf = await tx.get<{ version: number; definition: string }>(

@@ -113,6 +113,15 @@ export class Worker {
     // Engine timers are unref'd; a started worker, like a listening server, keeps its process up.
     this.keepAlive = setInterval(() => {}, 1 << 30);
     this.unsubscribe.push(this.store.onWork(() => this.wakeStep.wake()));
+    // A cancelled (or otherwise finished) execution aborts its attempts here at once where the
+    // store can tell this process (same process, NOTIFY on PostgreSQL); otherwise at the next
+    // lease heartbeat, which finds the step no longer running. Their late results are fenced.
+    this.unsubscribe.push(
+      this.store.onExecutionFinished((id) => {
+        for (const [key, { abort }] of this.inflight)
+          if (key.startsWith(`${id}/`)) abort.abort(new Error('execution finished'));
+      }),
+    );
     this.loops.push(this.stepLoop());
     if (this.options.dispatchOutbox !== false) {
       this.unsubscribe.push(this.store.onOutbox(() => this.wakeOutbox.wake()));

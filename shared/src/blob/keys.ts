@@ -4,6 +4,8 @@ const pad = (n: number) => String(n).padStart(4, '0');
 export const blobKeys = {
   invoicePrefix: (invoiceId: string) => `invoices/${invoiceId}/`,
   sourcePdf: (invoiceId: string) => `invoices/${invoiceId}/source.pdf`,
+  /** the upload of an idempotent request, named by its sha256 (see contract/idempotency) */
+  sourcePdfOf: (invoiceId: string, sha256: string) => `invoices/${invoiceId}/source-${sha256}.pdf`,
   pagePdf: (invoiceId: string, page: number) => `invoices/${invoiceId}/pages/${pad(page)}.pdf`,
   pagePng: (invoiceId: string, page: number) => `invoices/${invoiceId}/pages/${pad(page)}.png`,
   pageText: (invoiceId: string, page: number) => `invoices/${invoiceId}/pages/${pad(page)}.txt`,

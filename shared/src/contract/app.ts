@@ -8,7 +8,15 @@ import { Invoice } from '../domain/schemas';
 import type { Timings } from '../flow/types';
 import { type PdfLimits, PdfValidationError, pdfLimitsFromEnv, validatePdf } from '../pdf/validate';
 import { errorResponse } from './errors';
-import type { AcceptedBody, InvoiceOrchestrator, RunState, StatusBody } from './types';
+import { bodySha256, IDEMPOTENCY_HEADER, isValidIdempotencyKey, runIdFromKey } from './idempotency';
+import {
+  type AcceptedBody,
+  type HealthBody,
+  type InvoiceOrchestrator,
+  isFinal,
+  type RunState,
+  type StatusBody,
+} from './types';
 
 export type InvoiceAppOptions = {
   orchestrator: InvoiceOrchestrator;
@@ -49,10 +57,34 @@ export function createInvoiceApp({
     return body;
   }
 
+  /**
+   * A run of an idempotent upload as the engine reports it. An instance created a moment ago
+   * may not show its input yet (Dapr reports a just-scheduled instance before its input), so a
+   * missing hash (or a failed read) is tried again briefly rather than taken for another body.
+   */
+  async function runWithInput(id: string): Promise<RunState | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const state = await orchestrator.status(id).catch((error: unknown) => {
+        if (attempt >= 40) throw error;
+        return null;
+      });
+      if (state === null) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        continue;
+      }
+      if (!state || state.bodySha256 !== undefined || attempt >= 40) return state;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   app.get('/healthz', async (c) => {
     const ready = await orchestrator.ready().catch(() => false);
     return ready
-      ? c.json({ status: 'ok', orchestrator: orchestrator.name })
+      ? c.json({
+          status: 'ok',
+          orchestrator: orchestrator.name,
+          behaviours: orchestrator.behaviours,
+        } satisfies HealthBody)
       : errorResponse(c, 503, 'not_ready', `${orchestrator.name} cannot take work yet`);
   });
 
@@ -67,6 +99,18 @@ export function createInvoiceApp({
           'unsupported_media_type',
           `send the PDF as application/pdf, not "${type || 'nothing'}"`,
         );
+      }
+      const key = c.req.header(IDEMPOTENCY_HEADER);
+      if (key !== undefined && !isValidIdempotencyKey(key)) {
+        return errorResponse(
+          c,
+          400,
+          'invalid_idempotency_key',
+          'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : ~ -',
+        );
+      }
+      if (key !== undefined && !orchestrator.behaviours.idempotentUpload) {
+        return errorResponse(c, 501, 'not_supported', `${orchestrator.name} has no idempotent upload`);
       }
       await next();
     },
@@ -85,22 +129,57 @@ export function createInvoiceApp({
         }
         throw error;
       }
-      const invoiceId = randomUUID();
-      const pdfKey = blobKeys.sourcePdf(invoiceId);
-      await blobs.put(pdfKey, bytes, 'application/pdf');
-      try {
-        await orchestrator.start({ invoiceId, pdfKey, acceptedAt });
-      } catch (error) {
-        // Nothing is left behind when the engine refuses the run.
-        await blobs.deletePrefix(blobKeys.invoicePrefix(invoiceId)).catch(() => {});
-        return errorResponse(
-          c,
-          503,
-          'engine_unavailable',
-          `${orchestrator.name} did not start the run: ${(error as Error).message}`,
-        );
-      }
+      const key = c.req.header(IDEMPOTENCY_HEADER);
+      const idempotent = key === undefined ? undefined : { bodySha256: bodySha256(bytes) };
+      const invoiceId = key === undefined ? randomUUID() : runIdFromKey(key);
       const statusUrl = `/api/invoices/${invoiceId}`;
+      const conflict = () =>
+        errorResponse(c, 409, 'idempotency_conflict', 'this Idempotency-Key was used with another PDF', {
+          id: invoiceId,
+          statusUrl,
+        });
+      // A repeat finds the run in the engine's own state (the id is the key's digest); only
+      // a key never seen reaches start(), where the engine's duplicate policy settles races.
+      const existing = idempotent && (await runWithInput(invoiceId));
+      if (existing && existing.bodySha256 !== idempotent?.bodySha256) return conflict();
+      if (!existing) {
+        // Under a key the PDF's blob is named by its hash, so a racing other body never
+        // overwrites the PDF a run reads.
+        const pdfKey = idempotent
+          ? blobKeys.sourcePdfOf(invoiceId, idempotent.bodySha256)
+          : blobKeys.sourcePdf(invoiceId);
+        await blobs.put(pdfKey, bytes, 'application/pdf');
+        // Engines that re-create a *finished* instance under its id (Dapr, Durable Functions; see
+        // their SPECs) would run a repeat again if the run finished since the read above: read
+        // once more right before the start, so that window is one round trip, not an upload.
+        const raced = idempotent && (await orchestrator.status(invoiceId).catch(() => undefined));
+        try {
+          if (!raced) await orchestrator.start({ invoiceId, pdfKey, acceptedAt, ...idempotent });
+        } catch (error) {
+          // A concurrent duplicate may have won the start with an error of the engine's own
+          // for ours: a run under the key is then the run (its body is compared below).
+          const winner = idempotent && (await runWithInput(invoiceId).catch(() => undefined));
+          if (!winner) {
+            // Nothing is left behind when the engine refuses the run.
+            await blobs.deletePrefix(idempotent ? pdfKey : blobKeys.invoicePrefix(invoiceId)).catch(() => {});
+            return errorResponse(
+              c,
+              503,
+              'engine_unavailable',
+              `${orchestrator.name} did not start the run: ${(error as Error).message}`,
+            );
+          }
+        }
+        if (idempotent) {
+          const started = await runWithInput(invoiceId);
+          if (started?.bodySha256 !== undefined && started.bodySha256 !== idempotent.bodySha256) {
+            await blobs.deletePrefix(pdfKey).catch(() => {});
+            return conflict();
+          }
+        }
+      } else if (c.req.query('wait') !== 'true' && isFinal(existing.status)) {
+        return c.json(await describe(invoiceId, existing), 200);
+      }
       if (c.req.query('wait') !== 'true') {
         c.header('Location', statusUrl);
         return c.json({ id: invoiceId, statusUrl } satisfies AcceptedBody, 202);
@@ -115,6 +194,9 @@ export function createInvoiceApp({
           statusUrl,
         });
       }
+      if (state.status === 'cancelled') {
+        return errorResponse(c, 409, 'cancelled', 'the run was cancelled', { id: invoiceId, statusUrl });
+      }
       return errorResponse(c, 504, 'wait_timeout', `not done after ${timeoutMs} ms; poll statusUrl`, {
         id: invoiceId,
         statusUrl,
@@ -127,6 +209,31 @@ export function createInvoiceApp({
     const state = ID.test(id) ? await orchestrator.status(id) : undefined;
     if (!state) return errorResponse(c, 404, 'not_found', `no invoice with id "${id}"`);
     return c.json(await describe(id, state));
+  });
+
+  app.post('/api/invoices/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    if (!orchestrator.cancel) {
+      return errorResponse(c, 501, 'not_supported', `${orchestrator.name} has no cancellation`);
+    }
+    const state = ID.test(id) ? await orchestrator.status(id) : undefined;
+    if (!state) return errorResponse(c, 404, 'not_found', `no invoice with id "${id}"`);
+    if (isFinal(state.status)) {
+      return errorResponse(c, 409, 'not_cancellable', `the run is already ${state.status}`);
+    }
+    try {
+      await orchestrator.cancel(id);
+    } catch (error) {
+      // The run may have finished between the read and the cancel: then the engine refuses.
+      const now = await orchestrator.status(id);
+      if (now && isFinal(now.status)) {
+        return errorResponse(c, 409, 'not_cancellable', `the run is already ${now.status}`);
+      }
+      throw error;
+    }
+    const statusUrl = `/api/invoices/${id}`;
+    c.header('Location', statusUrl);
+    return c.json({ id, statusUrl } satisfies AcceptedBody, 202);
   });
 
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunState } from './types';
+import { isFinal as isFinalStatus, type RunState } from './types';
 
-export const isFinal = (s: RunState) => s.status === 'completed' || s.status === 'failed';
+export const isFinal = (s: RunState) => isFinalStatus(s.status);
 
 /**
- * An orchestrator's wait() by polling its status(): every `periodMs` until the run is completed
- * or failed, or with its last known state at the timeout. A failed look (the engine restarting
+ * An orchestrator's wait() by polling its status(): every `periodMs` until the run is in a final
+ * status (completed, failed, cancelled), or with its last known state at the timeout. A failed look (the engine restarting
  * after a crash) is retried until the deadline.
  */
 export async function pollUntilFinal(

@@ -63,6 +63,9 @@ export const Invoice = z.object({
   discrepancies: z.array(Discrepancy),
 });
 
+/** Where one run of the flow stands (GET /api/invoices/:id); `cancelled` ends a cancelled run. */
+export const InvoiceStatus = z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']);
+
 export type Party = z.infer<typeof Party>;
 export type LineItem = z.infer<typeof LineItem>;
 export type InvoiceHeader = z.infer<typeof InvoiceHeader>;
@@ -70,3 +73,4 @@ export type InvoiceTotals = z.infer<typeof InvoiceTotals>;
 export type PageExtraction = z.infer<typeof PageExtraction>;
 export type Discrepancy = z.infer<typeof Discrepancy>;
 export type Invoice = z.infer<typeof Invoice>;
+export type InvoiceStatus = z.infer<typeof InvoiceStatus>;

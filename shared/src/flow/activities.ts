@@ -91,12 +91,13 @@ export function createActivities({
       return { pages, span: { startedAt, finishedAt: Date.now() } };
     },
 
-    async extract({ invoiceId, page }: ExtractInput): Promise<ExtractResult> {
+    /** cancelled: the run was cancelled (the engine's signal); the LLM call is aborted. */
+    async extract({ invoiceId, page }: ExtractInput, cancelled?: AbortSignal): Promise<ExtractResult> {
       const startedAt = Date.now();
-      const { extraction, attempts } = await llm.extract({
-        pageKey: page.textKey,
-        pageNumber: page.pageNumber,
-      });
+      const { extraction, attempts } = await llm.extract(
+        { pageKey: page.textKey, pageNumber: page.pageNumber },
+        cancelled,
+      );
       const extractionKey = blobKeys.extraction(invoiceId, page.pageNumber);
       await blobs.put(extractionKey, JSON.stringify(extraction), 'application/json');
       return {

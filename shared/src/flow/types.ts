@@ -3,7 +3,13 @@
  * extractions and the invoice itself stay in blob storage (claim-check), so workflow history
  * stays small whatever the page count.
  */
-export type WorkflowInput = { invoiceId: string; pdfKey: string; acceptedAt: number };
+export type WorkflowInput = {
+  invoiceId: string;
+  pdfKey: string;
+  acceptedAt: number;
+  /** sha256 of the uploaded PDF, only on runs started with an Idempotency-Key (see contract/idempotency) */
+  bodySha256?: string;
+};
 
 export type PageRef = {
   pageNumber: number;

@@ -22,7 +22,8 @@ export type ExtractRequest = { pageKey: string; pageNumber: number };
 export type ExtractResponse = { extraction: PageExtraction; attempts: number };
 
 export interface LlmClient {
-  extract(request: ExtractRequest): Promise<ExtractResponse>;
+  /** signal: the run was cancelled; the call in flight is aborted and no retry follows. */
+  extract(request: ExtractRequest, signal?: AbortSignal): Promise<ExtractResponse>;
 }
 
 export type LlmClientOptions = {
@@ -50,6 +51,7 @@ async function attemptOnce(
   baseUrl: string,
   request: ExtractRequest,
   timeoutMs: number,
+  cancelled?: AbortSignal,
 ): Promise<PageExtraction> {
   let response: Response;
   try {
@@ -57,9 +59,12 @@ async function attemptOnce(
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(request),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: cancelled
+        ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancelled])
+        : AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
+    if (cancelled?.aborted) throw cancelled.reason;
     const timedOut = (error as Error).name === 'TimeoutError';
     throw new LlmCallError(
       timedOut ? `LLM call timed out after ${timeoutMs} ms` : `LLM unreachable: ${(error as Error).message}`,
@@ -86,11 +91,13 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   const wait = options.sleep ?? sleep;
   const maxAttempts = options.retries === 'engine' ? 1 : policy.maxAttempts;
   return {
-    async extract(request) {
+    async extract(request, cancelled) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return { extraction: await attemptOnce(options.baseUrl, request, timeoutMs), attempts: attempt };
+          const extraction = await attemptOnce(options.baseUrl, request, timeoutMs, cancelled);
+          return { extraction, attempts: attempt };
         } catch (error) {
+          cancelled?.throwIfAborted();
           if (!(error instanceof LlmCallError) || !error.retryable || attempt >= maxAttempts) throw error;
           const backoff = jitteredDelayMs(policy, attempt, options.random);
           await wait(Math.max(backoff, error.retryAfterMs ?? 0));

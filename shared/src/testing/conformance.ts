@@ -4,13 +4,15 @@ import { describe, expect, it } from 'vitest';
 import type { BlobStore } from '../blob/store';
 import type { AcceptedBody, ErrorBody, StatusBody } from '../contract/types';
 import { serializeInvoice } from '../domain/aggregate';
+import { InvoiceStatus } from '../domain/schemas';
 import { BAD_INPUTS, HOSTILE_INPUTS, SAMPLES } from '../samples/corpus';
+import { describeProductionBehaviours } from './production';
 
 export type ConformanceTarget = {
   /** name shown in the test titles */
   name: string;
-  /** read lazily: the stack is started in the caller's beforeAll */
-  stack: () => { apiUrl: string; blobs: BlobStore };
+  /** read lazily: the stack is started in the caller's beforeAll (llmUrl: its mock LLM) */
+  stack: () => { apiUrl: string; llmUrl: string; blobs: BlobStore };
   /** how long a single sample may take through this stack */
   timeoutMs?: number;
 };
@@ -30,7 +32,7 @@ async function poll(apiUrl: string, id: string, timeoutMs: number): Promise<Stat
     const response = await fetch(`${apiUrl}/api/invoices/${id}`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as StatusBody;
-    expect(['pending', 'running', 'completed', 'failed']).toContain(body.status);
+    expect(InvoiceStatus.options).toContain(body.status);
     if (body.status === 'completed' || body.status === 'failed' || Date.now() > deadline) return body;
     await sleep(100);
   }
@@ -147,4 +149,5 @@ export function describeConformance(target: ConformanceTarget) {
       });
     });
   });
+  describeProductionBehaviours(target);
 }

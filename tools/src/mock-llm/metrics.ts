@@ -4,6 +4,8 @@ export class LlmMetrics {
   inFlight = 0;
   maxInFlight = 0;
   queued = 0;
+  /** calls whose caller aborted before the answer (they are still served, as a real provider would) */
+  abandoned = 0;
   failures = { '429': 0, '500': 0, hang: 0 };
   callsPerPage: Record<string, number> = {};
   successesPerPage: Record<string, number> = {};
@@ -23,6 +25,7 @@ export class LlmMetrics {
       inFlight: this.inFlight,
       maxInFlight: this.maxInFlight,
       queued: this.queued,
+      abandoned: this.abandoned,
       failures: { ...this.failures },
       pages: Object.keys(this.callsPerPage).length,
       successfulCalls: successes.reduce((a, b) => a + b, 0),

@@ -36,7 +36,26 @@ async function mockWithPage(config: Partial<MockLlmConfig> = {}) {
   return { mock, call };
 }
 
+async function until(done: () => boolean) {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe('mock LLM', () => {
+  it('counts a caller that aborted while it waited as abandoned, and still serves it like a provider', async () => {
+    const { mock } = await mockWithPage({ latency: { kind: 'fixed', ms: 300 } });
+    const abort = new AbortController();
+    const answer = mock.app.request('/v1/extract', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber: 1 }),
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort(), 50);
+    await Promise.resolve(answer).catch(() => {});
+    await until(() => mock.metrics().successfulCalls === 1);
+    expect(mock.metrics().abandoned).toBe(1);
+  });
+
   it('reads the page text and answers the same extraction every time', async () => {
     const { call } = await mockWithPage();
     const first = await (await call()).json();

@@ -64,10 +64,15 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
     const { pageKey, pageNumber } = parsed.data;
     const m = metrics;
     m.totalCalls++;
+    // A caller that goes away (a cancelled run aborting its fetch, a killed worker) is still
+    // served, as a real provider still bills it; it is counted so a stack's abort shows.
+    let answered = false;
+    c.req.raw.signal.addEventListener('abort', () => answered || m.abandoned++, { once: true });
     const attempt = (m.callsPerPage[pageKey] ?? 0) + 1;
     m.callsPerPage[pageKey] = attempt;
     const failure = decideFailure(attempt);
     if (failure === '429') {
+      answered = true;
       m.failures['429']++;
       c.header('Retry-After', String(config.failures.retryAfterSeconds));
       return errorResponse(c, 429, 'rate_limited', 'injected 429');
@@ -92,6 +97,7 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       m.served(performance.now() - servedFrom);
       return c.json(extraction);
     } finally {
+      answered = true;
       m.inFlight--;
       slots.release();
     }

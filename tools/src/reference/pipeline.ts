@@ -3,10 +3,18 @@ import type { Activities } from '@invoice/shared/flow/activities';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 
 /** The flow with no orchestrator: plain async code. This is the baseline (T_ideal) of every benchmark. */
-export async function runInvoiceFlow(activities: Activities, input: WorkflowInput): Promise<WorkflowOutput> {
+export async function runInvoiceFlow(
+  activities: Activities,
+  input: WorkflowInput,
+  cancelled?: AbortSignal,
+): Promise<WorkflowOutput> {
   const { invoiceId, pdfKey, acceptedAt } = input;
   const { pages, span } = await activities.split({ invoiceId, pdfKey });
-  const extractions = await Promise.all(pages.map((page) => activities.extract({ invoiceId, page })));
+  cancelled?.throwIfAborted();
+  const extractions = await Promise.all(
+    pages.map((page) => activities.extract({ invoiceId, page }, cancelled)),
+  );
+  cancelled?.throwIfAborted();
   return activities.aggregate({ invoiceId, acceptedAt, split: span, extractions });
 }
 
@@ -15,17 +23,35 @@ export async function runInvoiceFlow(activities: Activities, input: WorkflowInpu
  * orchestrators add. Finished runs are kept (bounded) so clients can poll them.
  */
 export function referenceOrchestrator(activities: Activities, keep = 10_000): InvoiceOrchestrator {
-  const runs = new Map<string, { state: RunState; done: Promise<void> }>();
+  const runs = new Map<string, { state: RunState; done: Promise<void>; abort: AbortController }>();
   return {
     name: 'reference',
+    behaviours: {
+      idempotentUpload:
+        'the run id is the key digest; a second start of a known id is a no-op (in memory only)',
+      cancel: 'an AbortController: in-flight LLM fetches are aborted, no retry or step follows',
+    },
     async start(input) {
-      const state: RunState = { status: 'running' };
-      const done = runInvoiceFlow(activities, input).then(
+      // One process, one map: the id check and the set happen in one tick, so a concurrent
+      // duplicate never starts a second run.
+      if (runs.has(input.invoiceId)) return;
+      const abort = new AbortController();
+      const state: RunState = { status: 'running', bodySha256: input.bodySha256 };
+      const done = runInvoiceFlow(activities, input, abort.signal).then(
         (output) => Object.assign(state, { status: 'completed', output }),
-        (error: Error) => Object.assign(state, { status: 'failed', error: error.message }),
+        (error: Error) =>
+          Object.assign(
+            state,
+            abort.signal.aborted
+              ? { status: 'cancelled', error: 'cancelled' }
+              : { status: 'failed', error: error.message },
+          ),
       );
-      runs.set(input.invoiceId, { state, done: done.then(() => {}) });
+      runs.set(input.invoiceId, { state, done: done.then(() => {}), abort });
       if (runs.size > keep) runs.delete(runs.keys().next().value!);
+    },
+    async cancel(id) {
+      runs.get(id)?.abort.abort(new Error('cancelled'));
     },
     async status(id) {
       const run = runs.get(id);

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { BlobStore } from '../blob/store';
+import {
+  type AcceptedBody,
+  type ErrorBody,
+  type HealthBody,
+  PRODUCTION_BEHAVIOURS,
+  type StatusBody,
+} from '../contract/types';
+import { serializeInvoice } from '../domain/aggregate';
+import { SAMPLES } from '../samples/corpus';
+
+export type ProductionTarget = {
+  name: string;
+  stack: () => { apiUrl: string; llmUrl: string; blobs: BlobStore };
+  timeoutMs?: number;
+};
+
+/** The few mock-LLM fields these checks read (tools/src/mock-llm/metrics.ts). */
+type LlmMetrics = {
+  totalCalls: number;
+  inFlight: number;
+  pages: number;
+  successfulCalls: number;
+  abandoned: number;
+  duplicateSuccesses: number;
+  failures: { '429': number; '500': number; hang: number };
+};
+
+const llm = {
+  metrics: async (url: string) => (await (await fetch(`${url}/metrics`)).json()) as LlmMetrics,
+  reset: (url: string) => fetch(`${url}/metrics/reset`, { method: 'POST' }),
+  configure: (url: string, config: object) =>
+    fetch(`${url}/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(config),
+    }),
+};
+const NEUTRAL = {
+  latency: { kind: 'fixed', ms: 0 },
+  failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.2, script: [] },
+  concurrency: 0,
+};
+
+async function upload(apiUrl: string, pdf: Uint8Array, key?: string, query = '') {
+  const headers: Record<string, string> = { 'content-type': 'application/pdf' };
+  if (key !== undefined) headers['idempotency-key'] = key;
+  const response = await fetch(`${apiUrl}/api/invoices${query}`, {
+    method: 'POST',
+    headers,
+    body: Buffer.from(pdf),
+  });
+  return { status: response.status, body: (await response.json()) as AcceptedBody & StatusBody & ErrorBody };
+}
+
+async function statusOf(apiUrl: string, id: string) {
+  return (await (await fetch(`${apiUrl}/api/invoices/${id}`)).json()) as StatusBody;
+}
+
+async function until<T>(look: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await look();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(50);
+  }
+}
+
+const cancel = (apiUrl: string, id: string) =>
+  fetch(`${apiUrl}/api/invoices/${id}/cancel`, { method: 'POST' });
+
+/** LLM calls are settled when every call that arrived has answered, twice in a row. */
+async function settledCalls(llmUrl: string, timeoutMs: number) {
+  let previous = -1;
+  const m = await until(
+    async () => {
+      await sleep(250);
+      const m = await llm.metrics(llmUrl);
+      const answered = m.successfulCalls + m.failures['429'] + m.failures['500'] + m.failures.hang;
+      const settled = m.inFlight === 0 && answered === m.totalCalls && m.totalCalls === previous;
+      previous = m.totalCalls;
+      return { m, settled };
+    },
+    (x) => x.settled,
+    timeoutMs,
+  );
+  return m.m;
+}
+
+/**
+ * The production behaviours of issue 16, required of every stack: idempotent upload and
+ * cancellation. A stack that does not declare one fails here (and its API answers 501), it is
+ * never skipped.
+ */
+export function describeProductionBehaviours(target: ProductionTarget) {
+  const timeoutMs = target.timeoutMs ?? 120_000;
+  const three = SAMPLES.find((s) => s.pages === 3) ?? SAMPLES[0]!;
+  const other = SAMPLES.find((s) => s.name !== three.name)!;
+
+  describe(`production behaviours: ${target.name}`, () => {
+    it('GET /healthz declares every production behaviour with its engine mechanism', async () => {
+      const body = (await (await fetch(`${target.stack().apiUrl}/healthz`)).json()) as HealthBody;
+      for (const behaviour of PRODUCTION_BEHAVIOURS) {
+        expect(body.behaviours?.[behaviour], `behaviour ${behaviour}`).toMatch(/\S/);
+      }
+    });
+
+    it('20 simultaneous identical POSTs with one Idempotency-Key make one run and one LLM call per page', {
+      timeout: timeoutMs,
+    }, async () => {
+      const { apiUrl, llmUrl } = target.stack();
+      await llm.reset(llmUrl);
+      const pdf = await readFile(three.pdfPath);
+      const key = `conformance-${randomUUID()}`;
+      const answers = await Promise.all(Array.from({ length: 20 }, () => upload(apiUrl, pdf, key)));
+      const ids = new Set(answers.map((a) => a.body.id));
+      const refused = answers.filter((a) => a.status !== 202 && a.status !== 200);
+      expect(refused, JSON.stringify(refused.slice(0, 3))).toEqual([]);
+      expect(ids.size).toBe(1);
+      const [id] = [...ids] as [string];
+      const done = await until(
+        () => statusOf(apiUrl, id),
+        (s) => s.status === 'completed' || s.status === 'failed',
+        timeoutMs,
+      );
+      expect(done.status).toBe('completed');
+      expect(serializeInvoice(done.invoice!)).toBe(await readFile(three.goldenPath, 'utf8'));
+      // Once done, the same key answers 200 with the same run, and still no second run.
+      const again = await upload(apiUrl, pdf, key);
+      expect(again.status).toBe(200);
+      expect(again.body.id).toBe(id);
+      expect(again.body.status).toBe('completed');
+      const m = await llm.metrics(llmUrl);
+      expect(m.pages).toBe(three.pages);
+      expect(m.totalCalls).toBe(three.pages);
+      expect(m.duplicateSuccesses).toBe(0);
+    });
+
+    it('the same Idempotency-Key with another PDF is a 409, and the first run is untouched', {
+      timeout: timeoutMs,
+    }, async () => {
+      const { apiUrl } = target.stack();
+      const key = `conformance-${randomUUID()}`;
+      const first = await upload(
+        apiUrl,
+        await readFile(three.pdfPath),
+        key,
+        `?wait=true&timeoutMs=${timeoutMs}`,
+      );
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      const clash = await upload(apiUrl, await readFile(other.pdfPath), key);
+      expect(clash.status).toBe(409);
+      expect(clash.body.error.code).toBe('idempotency_conflict');
+      const after = await statusOf(apiUrl, first.body.id);
+      expect(serializeInvoice(after.invoice!)).toBe(await readFile(three.goldenPath, 'utf8'));
+    });
+
+    for (const [label, key] of [
+      ['empty', ''],
+      ['129 characters', 'k'.repeat(129)],
+      ['a space', 'has space'],
+      ['a slash', 'a/b'],
+      ['a quote', 'a"b'],
+    ] as const) {
+      it(`an Idempotency-Key with ${label} is a 400 invalid_idempotency_key, and nothing is stored`, async () => {
+        const { apiUrl, blobs } = target.stack();
+        const before = await blobs.list('invoices/');
+        const answer = await upload(apiUrl, await readFile(three.pdfPath), key);
+        expect(answer.status).toBe(400);
+        expect(answer.body.error.code).toBe('invalid_idempotency_key');
+        expect(await blobs.list('invoices/')).toEqual(before);
+      });
+    }
+
+    it('cancel mid fan-out ends the run as cancelled; a second cancel is a 409', {
+      timeout: timeoutMs,
+    }, async () => {
+      const { apiUrl, llmUrl } = target.stack();
+      const fifty = SAMPLES.find((s) => s.pages === 50)!;
+      // Slow, capped LLM so the fan-out is surely in flight when the cancel lands.
+      await llm.configure(llmUrl, { ...NEUTRAL, latency: { kind: 'fixed', ms: 200 }, concurrency: 4 });
+      await llm.reset(llmUrl);
+      try {
+        const { status, body } = await upload(apiUrl, await readFile(fifty.pdfPath));
+        expect(status).toBe(202);
+        await until(
+          () => llm.metrics(llmUrl),
+          (m) => m.successfulCalls >= 1,
+          timeoutMs,
+        );
+        // Read just before the cancel: a stack that aborts its calls does so before the 202.
+        const atCancel = await llm.metrics(llmUrl);
+        const response = await cancel(apiUrl, body.id);
+        expect(response.status).toBe(202);
+        const end = await until(
+          () => statusOf(apiUrl, body.id),
+          (s) => s.status !== 'running' && s.status !== 'pending',
+          timeoutMs,
+        );
+        expect(end.status).toBe('cancelled');
+        const settled = await settledCalls(llmUrl, timeoutMs);
+        // What the engine still spent after the cancel: reported, not asserted (it is the measurement).
+        console.log(
+          `[production] ${target.name}: cancel at ${atCancel.successfulCalls}/${fifty.pages} pages; ` +
+            `${settled.totalCalls - atCancel.totalCalls} LLM calls started after the cancel, ` +
+            `${settled.successfulCalls - atCancel.successfulCalls} still served after it, ` +
+            `${settled.abandoned - atCancel.abandoned} of them aborted by the stack (the mock still serves those)`,
+        );
+        expect((await statusOf(apiUrl, body.id)).status).toBe('cancelled');
+        const again = await cancel(apiUrl, body.id);
+        expect(again.status).toBe(409);
+        expect(((await again.json()) as ErrorBody).error.code).toBe('not_cancellable');
+      } finally {
+        await llm.configure(llmUrl, NEUTRAL);
+      }
+    });
+
+    it('cancelling a finished run is a 409, an unknown id a 404', { timeout: timeoutMs }, async () => {
+      const { apiUrl } = target.stack();
+      const done = await upload(
+        apiUrl,
+        await readFile(three.pdfPath),
+        undefined,
+        `?wait=true&timeoutMs=${timeoutMs}`,
+      );
+      expect(done.status).toBe(200);
+      const finished = await cancel(apiUrl, done.body.id);
+      expect(finished.status).toBe(409);
+      expect(((await finished.json()) as ErrorBody).error.code).toBe('not_cancellable');
+      const unknown = await cancel(apiUrl, '00000000-0000-4000-8000-000000000000');
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as ErrorBody).error.code).toBe('not_found');
+    });
+  });
+}
