@@ -141,7 +141,7 @@ export const DF_SHORT_TIMEOUTS = {
   testHost: { leaseInterval: '00:00:05', leaseRenewInterval: '00:00:02', leaseAcquireInterval: '00:00:01' },
 };
 export const DF_SHORT_LABEL =
-  'host.json shortened for chaos: work-item visibility 45 s, control-queue visibility 20 s, partition leases 5 s (Azure defaults: 5 min, 5 min, 30 s)';
+  "a shortened host.json, for the whole instance (so a killed host recovers within chaos's 90 s): work-item visibility 45 s, control-queue visibility 20 s, partition leases 5 s (Azure defaults: 5 min, 5 min, 30 s)";
 
 /** The app's host.json with DF_SHORT_TIMEOUTS applied (a new object; the input is untouched). */
 export function shortenedHostJson(hostJson: {

@@ -409,7 +409,11 @@ if (!values['matrix-only']) {
               .catch((error: Error) => ({ stack: u.stack, pages: 10, failed: error.message }));
           }
           progress.start(`${u.id}:chaos`, `${u.id}: chaos (kills, injected failures, hangs)`);
-          const killable = handle.processes.filter((p) => p.killable).map((p) => p.name);
+          // Engines first, so a trimmed list (--quick: one kill) still kills the engine itself.
+          const killable = handle.processes
+            .filter((p) => p.killable)
+            .sort((a, b) => Number(b.kind === 'engine') - Number(a.kind === 'engine'))
+            .map((p) => p.name);
           // A stack that chaos wedges still keeps the numbers measured before it.
           result.chaos = await runChaos(handle, {
             pages: settings.chaosPages,

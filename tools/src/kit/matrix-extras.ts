@@ -174,7 +174,7 @@ export function engineOnlySection(results: ExtrasResult[], l: Labels): { lines: 
   const ramped = measured.filter(({ e }) => e.saturation?.steps.length);
   if (ramped.length && sat) {
     out.push(
-      `**Engine-only saturation** (N = ${sat.pages}, L = 0; closed loop, clients ${sat.clients.join(', ')}, ${sat.warmupSeconds} s uncounted warm-up + ${sat.stepSeconds} s counted per step; sized down from the module's 30 s steps so \`pnpm compare\` fits its hour). The knee is the last step before p99 passes twice the one-client p99.`,
+      `**Engine-only saturation** (N = ${sat.pages}, L = 0; closed loop, clients ${sat.clients.join(', ')}, ${sat.warmupSeconds} s uncounted warm-up + ${sat.stepSeconds} s counted per step; sized down from the module's 30 s steps so \`pnpm compare\` fits its hour). The knee is the highest throughput whose p99 stays under 2 × the one-client p99.`,
       '',
     );
     out.push(
@@ -232,7 +232,7 @@ export function saturationSection(
   const llm = o.llmLatency;
   const out: string[] = ['## Saturation throughput (real flow)', ''];
   out.push(
-    `A closed-loop ramp of clients each posting the same ${o.pages}-page invoice (\`?wait=true\`, every answer checked against its golden invoice) under a realistic LLM: ${llm.kind === 'lognormal' ? `lognormal latency, median ${llm.medianMs} ms, σ ${llm.sigma}` : JSON.stringify(llm)}, at most C = ${o.llmConcurrency} calls in flight (a deployment's rate limit). Clients ${o.clients.join(', ')}, ${o.warmupSeconds} s uncounted warm-up + ${o.stepSeconds} s counted per step (sized down from the module's 30 s steps up to 64 clients so \`pnpm compare\` fits its hour: the top steps are short, read their p99 as a maximum when marked). The knee is the last step before p99 passes twice the one-client p99; the reference is the ceiling the mock's C allows.`,
+    `A closed-loop ramp of clients each posting the same ${o.pages}-page invoice (\`?wait=true\`, every answer checked against its golden invoice) under a realistic LLM: ${llm.kind === 'lognormal' ? `lognormal latency, median ${llm.medianMs} ms, σ ${llm.sigma}` : JSON.stringify(llm)}, at most C = ${o.llmConcurrency} calls in flight (a deployment's rate limit). Clients ${o.clients.join(', ')}, ${o.warmupSeconds} s uncounted warm-up + ${o.stepSeconds} s counted per step (sized down from the module's 30 s steps up to 64 clients so \`pnpm compare\` fits its hour: the top steps are short, read their p99 as a maximum when marked). The knee is the highest throughput whose p99 stays under 2 × the one-client p99; the reference is the ceiling the mock's C allows.`,
     '',
   );
   out.push(
@@ -268,12 +268,15 @@ export function saturationSection(
     `- Knee: ${measured.map(({ r, s }) => `${l.label(r.stack)} ${s.knee ? `${s.knee.invoicesPerSec} invoices/s (${s.knee.pagesPerSec} pages/s) at ${s.knee.clients} clients, p99 ${s.knee.p99} ms` : 'none found'}`).join('; ')}. One ramp per stack: the per-second rate of each step's buckets is its spread, so no ranking is stated.`,
     '',
   );
-  out.push('![saturation](charts/saturation.svg)', '');
+  out.push('![saturation](charts/compare-saturation.svg)', '');
   out.push(`Source: ${measured.map(({ r }) => src(r.stack, 'saturation')).join(', ')}`, '');
   return {
     lines: out,
     charts: [
-      { name: 'saturation.svg', svg: chart(measured.map(({ r, s }) => ({ ...s, stack: l.label(r.stack) }))) },
+      {
+        name: 'compare-saturation.svg',
+        svg: chart(measured.map(({ r, s }) => ({ ...s, stack: l.label(r.stack) }))),
+      },
     ],
   };
 }
