@@ -9,6 +9,7 @@ import type { ClaimsExtras } from './claims/claims';
 import type { StackExtras } from './decision/from-compare';
 import type { Interval } from './decision/ranking';
 import type { EngineBenchResult } from './engine-bench';
+import { src, table } from './markdown';
 import type { SaturationResult } from './saturation';
 import { formatSummary, rankingSentence, type Summary, summarize } from './stats';
 import { lineChart, type Point, xyChart } from './svg';
@@ -45,13 +46,6 @@ const evidence = (stack: string, part: keyof typeof EXTRA_EVIDENCE) => [
 ];
 
 const interval = (s: Summary): Interval => ({ median: s.median, lo: s.ci[0], hi: s.ci[1], n: s.n });
-const src = (s: string, path: string) => `[${s}](results/compare/${s}.json) \`${path}\``;
-const table = (header: string[], rows: Array<Array<string | number>>) =>
-  [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
 
 /** ms per activity of one engine-only cell as a Summary (median with its 95 % interval). */
 export function msPerActivity(e: EngineOnlyJson, pages: number, latencyMs: number): Summary | undefined {

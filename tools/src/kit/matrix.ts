@@ -13,6 +13,7 @@ import type { KillReport } from './chaos';
 import type { InvoiceCounts } from './cost/units';
 import { decisionPage } from './decision/page';
 import type { SweepRow } from './fanout';
+import { src, table } from './markdown';
 import {
   type Chart,
   cpuComparisonLines,
@@ -101,13 +102,6 @@ const LABEL: Record<string, string> = {
   'azure-durable-functions': 'Durable Functions† (stand-in)',
 };
 export const label = (s: string) => LABEL[s] ?? s;
-const src = (s: string, path: string) => `[${s}](results/compare/${s}.json) \`${path}\``;
-const table = (header: string[], rows: Array<Array<string | number>>) =>
-  [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
 
 const cell = formatSummary;
 
