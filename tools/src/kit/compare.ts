@@ -277,6 +277,17 @@ if (values.plan) {
   );
   for (const cell of planCells(sweepOptions))
     say(`  cell N=${cell.pages} L=${cell.latencyMs} ms: ${cell.runs} interleaved runs`);
+  const e = ENGINE_ONLY_SIZES[size];
+  const ramp = (r: { clients: number[]; stepSeconds: number; warmupSeconds: number }) =>
+    `clients ${r.clients.join(',')}, ${r.warmupSeconds} + ${r.stepSeconds} s per step`;
+  say(
+    `  saturation (real flow, 10 pages, lognormal 800 ms σ 0.5, C=${DEFAULT_SATURATION.llmConcurrency}): ${ramp(SATURATION_SIZES[size])}`,
+  );
+  say(
+    `  engine-only (own instance, ACTIVITY_MODE=synthetic; not the reference): N=${e.pages.join(',')} × L=${e.latencies.join(',')} ms, ${e.runs} runs; CPU ${e.cpuRuns} × N=10; ramp N=10 L=0 ${ramp(ENGINE_RAMP_SIZES[size])}`,
+  );
+  for (const step of steps.filter((s) => /:(saturation|engineOnly|chaos)$/.test(s.key)))
+    say(`  ${step.key}: about ${Math.round(step.estimateS)} s`);
   process.exit(0);
 }
 
