@@ -111,7 +111,7 @@ export const ENGINE_RAMP_SIZES = {
 };
 export const SATURATION_SIZES = {
   full: { clients: [1, 4, 16, 32], stepSeconds: 10, warmupSeconds: 3 },
-  quick: { clients: [1, 8], stepSeconds: 5, warmupSeconds: 1 },
+  quick: { clients: [1, 8], stepSeconds: 8, warmupSeconds: 2 },
 };
 /** Seconds one ramp takes: warm-up + counted step + a drain of about one request per step. */
 const rampSeconds = (r: { clients: number[]; stepSeconds: number; warmupSeconds: number }, drainS: number) =>

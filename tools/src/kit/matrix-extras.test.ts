@@ -143,6 +143,19 @@ describe('engine-only and saturation sections', () => {
     expect(sat.lines.join('\n')).toContain('lognormal latency, median 800 ms, σ 0.5, at most C = 32');
     expect(sat.charts[0]!.svg).toBe('<svg>TEMPORAL,CUSTOM-ENGINE</svg>');
     expect(engineOnlySection([{ stack: 'dapr' }], labels).lines).toEqual([]);
+    // a step that finished nothing inside its window has no latency to show
+    const empty = {
+      ...step(16, 0, 0),
+      latencyMs: { p50: Number.NaN, p99: Number.NaN, p99IsMax: false, min: 0, max: 0, n: 0 },
+      invoicesPerSec: 0,
+      pagesPerSec: 0,
+    };
+    const slow = saturationSection(
+      [{ stack: 'x', saturation: { ...saturation, steps: [...saturation.steps, empty] } }],
+      labels,
+      () => '',
+    );
+    expect(slow.lines.join('\n')).toContain('| X | 16 | 0 (-1–1) | 0 | - | - | 0 | - |  |');
   });
 
   it('puts real-flow and engine-only CPU side by side', () => {

@@ -45,6 +45,11 @@ const evidence = (stack: string, part: keyof typeof EXTRA_EVIDENCE) => [
   { label: `${stack}.json \`${part}\``, href: `results/compare/${stack}.json` },
 ];
 
+/** A step that finished nothing in its window has no latency (null in the JSON): "-". */
+const ms = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '-' : x);
+const p99 = (l: { p99: number | null; p99IsMax: boolean; n: number }) =>
+  l.n ? `${ms(l.p99)}${l.p99IsMax ? ' (max)' : ''}` : '-';
+
 const interval = (s: Summary): Interval => ({ median: s.median, lo: s.ci[0], hi: s.ci[1], n: s.n });
 
 /** ms per activity of one engine-only cell as a Summary (median with its 95 % interval). */
@@ -180,8 +185,8 @@ export function engineOnlySection(results: ExtrasResult[], l: Labels): { lines: 
             s.clients,
             `${s.workflowsPerSec} (${s.perSecBuckets.min}–${s.perSecBuckets.max})`,
             s.activitiesPerSec,
-            s.latencyMs.p50,
-            `${s.latencyMs.p99}${s.latencyMs.p99IsMax ? ' (max)' : ''}`,
+            ms(s.latencyMs.p50),
+            p99(s.latencyMs),
             s.errors,
             e.saturation!.knee?.clients === s.clients ? '◀ knee' : '',
           ]),
@@ -248,8 +253,8 @@ export function saturationSection(
           x.clients,
           `${x.invoicesPerSec} (${x.perSecBuckets.min}–${x.perSecBuckets.max})`,
           x.pagesPerSec,
-          x.latencyMs.p50,
-          `${x.latencyMs.p99}${x.latencyMs.p99IsMax ? ' (max)' : ''}`,
+          ms(x.latencyMs.p50),
+          p99(x.latencyMs),
           x.errors,
           x.maxLlmInFlight ?? '-',
           s.knee?.clients === x.clients ? '◀ knee' : '',
