@@ -507,7 +507,7 @@ export async function writeMatrix(): Promise<string> {
       ],
       chaosed.flatMap((r) =>
         (r.chaos?.kills ?? []).map((k) => [
-          label(r.stack),
+          `${label(r.stack)}${r.chaos?.settingsNote ? ' §' : ''}`,
           `${k.process} (${k.kind})`,
           k.completedCorrectly ? 'yes' : `**no: ${k.outcome}**`,
           k.pagesInFlightAtKill,
@@ -520,7 +520,7 @@ export async function writeMatrix(): Promise<string> {
     '',
   );
   for (const r of chaosed.filter((x) => x.chaos?.settingsNote))
-    out.push(`- ${label(r.stack)} ran chaos with ${r.chaos!.settingsNote}.`);
+    out.push(`- **§** ${label(r.stack)} ran chaos with ${r.chaos!.settingsNote}.`);
   for (const r of chaosed)
     for (const name of (r.processes ?? []).filter((p) => p.killable).map((p) => p.name))
       if (!r.chaos!.kills.some((k) => k.process === name))
