@@ -355,10 +355,10 @@ export function decisionExtras(results: ExtrasResult[]): {
     if (r.stack === 'temporal') {
       const c: ClaimsExtras = {};
       const sat = e?.saturation;
-      const best = sat?.steps.reduce(
-        (a, b) => (b.workflowsPerSec > a.workflowsPerSec ? b : a),
-        sat.steps[0]!,
-      );
+      // The claims table reads these "at the knee"; without one, the best step.
+      const best =
+        sat?.steps.find((s) => s.clients === sat.knee?.clients) ??
+        sat?.steps.reduce((a, b) => (b.workflowsPerSec > a.workflowsPerSec ? b : a), sat.steps[0]!);
       if (best) {
         const k = e!.saturation!.pages + 2;
         c.workflowsPerSec = {
