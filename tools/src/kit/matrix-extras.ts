@@ -268,6 +268,10 @@ export function saturationSection(
     '',
   );
   out.push('![saturation](charts/compare-saturation.svg)', '');
+  out.push(
+    "The published throughput figures ([anchors.ts](../tools/src/kit/anchors.ts)) are listed under the engine-only benchmark above: they measure short activities with no LLM and no PDF work, so they read against the engine-only ramp, not this one, whose ceiling is the mock LLM's C.",
+    '',
+  );
   out.push(`Source: ${measured.map(({ r }) => src(r.stack, 'saturation')).join(', ')}`, '');
   return {
     lines: out,
