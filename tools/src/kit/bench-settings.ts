@@ -117,3 +117,39 @@ export const VARIANTS: BenchVariant[] = [
     parts: ['fanout', 'cpu'],
   },
 ];
+
+/**
+ * How long chaos waits for a killed stack to finish the interrupted invoice. Durable Functions
+ * with the app's own host.json keeps the real Azure Storage provider's timeouts: the work items
+ * a killed host had taken stay invisible for 5 min (workItemQueueVisibilityTimeout), so it
+ * recovers only after ~5 min, as on Azure (azure-durable-functions/README.md).
+ */
+export const CHAOS_RECOVERY_BUDGET_MS = 90_000;
+export function chaosRecoveryBudgetMs(stack: string, settings: Record<string, string>): number {
+  return stack === 'azure-durable-functions' && !settings.DF_HOST_JSON ? 360_000 : CHAOS_RECOVERY_BUDGET_MS;
+}
+
+/**
+ * The shortened timeouts `pnpm compare` runs Durable Functions with (unless --df-host-json
+ * default), so a killed host recovers in well under a minute. The work-item visibility stays
+ * above the stack's 30 s attempt timeout, so a hung LLM call is retried by the activity, not
+ * redelivered by the queue; the matrix labels every Durable Functions row with these.
+ */
+export const DF_SHORT_TIMEOUTS = {
+  controlQueueVisibilityTimeout: '00:00:20',
+  workItemQueueVisibilityTimeout: '00:00:45',
+  testHost: { leaseInterval: '00:00:05', leaseRenewInterval: '00:00:02', leaseAcquireInterval: '00:00:01' },
+};
+export const DF_SHORT_LABEL =
+  "a shortened host.json, for the whole instance (so a killed host recovers within chaos's 90 s): work-item visibility 45 s, control-queue visibility 20 s, partition leases 5 s (Azure defaults: 5 min, 5 min, 30 s)";
+
+/** The app's host.json with DF_SHORT_TIMEOUTS applied (a new object; the input is untouched). */
+export function shortenedHostJson(hostJson: {
+  extensions: { durableTask: { storageProvider: Record<string, unknown> } };
+}): Record<string, unknown> {
+  const h = structuredClone(hostJson) as typeof hostJson & Record<string, unknown>;
+  const { testHost, ...provider } = DF_SHORT_TIMEOUTS;
+  Object.assign(h.extensions.durableTask.storageProvider, provider);
+  h.testHost = testHost;
+  return h;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closedLoop, findKnee, type RequestRecord, spread, stepStats } from './closed-loop';
-import { cpuTicksOf } from './cpu';
 import { activitiesPerWorkflow, runFigures } from './engine-bench';
+import { cpuMsFromStat } from './resources';
 import { saturationChart } from './saturation';
 
 const rec = (startedAt: number, finishedAt: number, ok = true, error?: string): RequestRecord => ({
@@ -126,9 +126,9 @@ describe('engine-only figures', () => {
     expect(spread([3, 1, 2, 10])).toEqual({ median: 2, min: 1, max: 10, n: 4 });
   });
 
-  it('reads utime + stime from a /proc stat line whose command has spaces and parentheses', () => {
+  it('reads utime + stime (+ reaped children) from a /proc stat line whose command has spaces and parentheses', () => {
     const stat = '4242 (node (worker) x) S 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 567 0 0 20 0 11 0 100';
-    expect(cpuTicksOf(stat)).toBe(1234 + 567);
+    expect(cpuMsFromStat(stat, 100)).toBe((1234 + 567) * 10);
   });
 });
 

@@ -1,19 +1,29 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { syntheticSpecPdf } from '@invoice/shared/flow/synthetic';
 import { timeInvoice } from '../bench/e2e';
 import { type StackHandle, upStack } from '../launcher/launcher';
-import { invoiceStacks } from '../launcher/registry';
+import { invoiceStacks, REPO_ROOT } from '../launcher/registry';
+import { mockLlm } from '../mock-llm/remote';
 import {
   type BenchVariant,
   CAP_KNOBS,
   capSettings,
+  chaosRecoveryBudgetMs,
+  DF_SHORT_LABEL,
   DURABILITY,
   isStandIn,
   MAX_ACTIVITIES_IN_FLIGHT,
   STAND_INS,
+  shortenedHostJson,
   VARIANTS,
 } from './bench-settings';
 import { runChaos } from './chaos';
-import { cpuPerInvoice } from './cost';
+import { cpuPerInvoice, cpuPerRun } from './cost';
+import { measureInvoiceCounts } from './cost/counters';
+import { activitiesPerWorkflow, runEngineBench, runSynthetic } from './engine-bench';
 import { estimateCellSeconds, planCells, type SweepOptions, sweep } from './fanout';
 import { measureKitOverhead, runLoadTest } from './load-test';
 import { linesOfCode } from './loc';
@@ -21,6 +31,7 @@ import { writeMatrix } from './matrix';
 import { Progress, type Step } from './progress';
 import { peakResourcesDuring, sampleResources } from './resources';
 import { provenance, writeResult } from './results';
+import { DEFAULT_SATURATION, runSaturation } from './saturation';
 
 // `pnpm compare`: every stack in turn (only one stack's processes besides the reference run at
 // a time), each tool at a sized-down default, then the matrix. `--quick` is the smoke check.
@@ -45,6 +56,7 @@ const { values } = parseArgs({
     'hang-invoices': { type: 'string' },
     'max-kills': { type: 'string' },
     'state-pages': { type: 'string' },
+    'df-host-json': { type: 'string', default: 'short' },
     variants: { type: 'boolean' },
     plan: { type: 'boolean', default: false },
     'matrix-only': { type: 'boolean', default: false },
@@ -80,7 +92,31 @@ const settings = {
   hangInvoices: Number(pick('hang-invoices', '20', '0')),
   maxKills: Number(pick('max-kills', '99', '1')),
   statePages: list(pick('state-pages', '50,500', '50')),
+  /** Durable Functions' host.json: `short` (DF_SHORT_TIMEOUTS, labelled) or `default` (the app's) */
+  dfHostJson: values['df-host-json'],
 };
+
+/**
+ * Sizes of the engine-only benchmark and the two saturation ramps, cut down from the modules'
+ * defaults (30 s steps up to 64 clients) so one `pnpm compare` stays within its hour. The
+ * JSON keeps them (`options`), and the matrix states them.
+ */
+export const ENGINE_ONLY_SIZES = {
+  full: { pages: [1, 10, 100, 1000], latencies: [0, 100], runs: 5, cpuRuns: 10 },
+  quick: { pages: [1, 10, 100], latencies: [0], runs: 3, cpuRuns: 5 },
+};
+export const ENGINE_RAMP_SIZES = {
+  full: { clients: [1, 4, 16, 64], stepSeconds: 10, warmupSeconds: 3, pages: 10 },
+  quick: { clients: [1, 8, 32], stepSeconds: 5, warmupSeconds: 1, pages: 10 },
+};
+export const SATURATION_SIZES = {
+  full: { clients: [1, 4, 16, 32], stepSeconds: 10, warmupSeconds: 3 },
+  quick: { clients: [1, 8], stepSeconds: 8, warmupSeconds: 2 },
+};
+/** Seconds one ramp takes: warm-up + counted step + a drain of about one request per step. */
+const rampSeconds = (r: { clients: number[]; stepSeconds: number; warmupSeconds: number }, drainS: number) =>
+  r.clients.length * (r.warmupSeconds + r.stepSeconds + drainS);
+const size = quick ? 'quick' : 'full';
 const sweepOptions: Omit<SweepOptions, 'onCell'> = {
   pages: settings.pages,
   latencies: settings.latencies,
@@ -107,7 +143,68 @@ type ExtraPart = {
   estimateS: (stack: string) => number;
   run: (handle: StackHandle, ctx: { stack: string; quick: boolean; cap: number }) => Promise<unknown>;
 };
-const EXTRA_PARTS: ExtraPart[] = [];
+const EXTRA_PARTS: ExtraPart[] = [
+  {
+    // The real flow under a realistic LLM (lognormal 800 ms, σ 0.5, C = 32), 10-page invoices.
+    name: 'saturation',
+    estimateS: (stack) => 5 + rampSeconds(SATURATION_SIZES[size], stack === 'reference' ? 3 : 5),
+    run: async (h, c) => {
+      const result = await runSaturation(
+        { name: c.stack, apiUrl: h.apiUrl, llmUrl: h.llmUrl },
+        { ...DEFAULT_SATURATION, ...SATURATION_SIZES[c.quick ? 'quick' : 'full'] },
+      );
+      await mockLlm.neutral(h.llmUrl); // the state step and chaos expect the neutral mock
+      return result;
+    },
+  },
+  {
+    // The stack's own orchestration over the synthetic activity set: what the engine costs.
+    name: 'engineOnly',
+    settings: { ACTIVITY_MODE: 'synthetic' },
+    estimateS: (stack) => {
+      const slow = stack === 'dapr' || stack === 'azure-durable-functions' ? 3 : 1;
+      const s = ENGINE_ONLY_SIZES[size];
+      const cells = s.latencies.reduce(
+        (a, L) => a + s.pages.reduce((b, N) => b + (s.runs + 1) * (L / 1000 + 0.05 + N * 0.004 * slow), 0),
+        0,
+      );
+      return (slow > 1 ? 30 : 15) + cells + s.cpuRuns * 0.2 + rampSeconds(ENGINE_RAMP_SIZES[size], 1);
+    },
+    run: async (h, c) => {
+      const s = ENGINE_ONLY_SIZES[c.quick ? 'quick' : 'full'];
+      const target = { name: c.stack, apiUrl: h.apiUrl, llmUrl: h.llmUrl, handle: h };
+      const bench = await runEngineBench(target, {
+        pages: s.pages,
+        latencies: s.latencies,
+        runs: s.runs,
+        saturation: ENGINE_RAMP_SIZES[c.quick ? 'quick' : 'full'],
+      });
+      // CPU per engine-only workflow (N = 10, L = 0), one sample per workflow, as for the real flow.
+      const spec = { pages: 10, latencyMs: 0 };
+      const pdf = await syntheticSpecPdf(spec);
+      const cpu = await cpuPerRun(h, s.cpuRuns, async () => (await runSynthetic(h.apiUrl, pdf, spec)).ok);
+      return {
+        ...bench,
+        cpu: {
+          ...spec,
+          activities: activitiesPerWorkflow(spec.pages),
+          runs: cpu.runs,
+          errors: cpu.errors,
+          cpuMsPerWorkflow: cpu.cpuMs,
+          peakRssMiB: cpu.peakRssMiB,
+          samples: cpu.samples,
+        },
+      };
+    },
+  },
+];
+
+/** Durable Functions' shortened host.json (see DF_SHORT_TIMEOUTS), written before the run. */
+const DF_SHORT_HOST_JSON = join(tmpdir(), `invoice-compare-host.short.${process.pid}.json`);
+async function writeDfShortHostJson() {
+  const app = JSON.parse(await readFile(join(REPO_ROOT, 'azure-durable-functions/host.json'), 'utf8'));
+  await writeFile(DF_SHORT_HOST_JSON, JSON.stringify(shortenedHostJson(app), null, 2));
+}
 
 type Unit = { id: string; stack: string; settings: Record<string, string>; variant?: BenchVariant };
 const stackIds = values.stacks ? values.stacks.split(',') : invoiceStacks();
@@ -115,6 +212,8 @@ const units: Unit[] = stackIds.flatMap((stack): Unit[] => {
   const variant = VARIANTS.find((v) => v.id === stack);
   if (variant) return [{ id: variant.id, stack: variant.stack, settings: variant.settings, variant }];
   const own: Unit = { id: stack, stack, settings: {} };
+  if (stack === 'azure-durable-functions' && settings.dfHostJson === 'short')
+    own.settings = { DF_HOST_JSON: DF_SHORT_HOST_JSON };
   // Variants run in the full comparison (not --quick, not with --stacks) unless named or --variants.
   const withVariants = values.variants ?? (!quick && !values.stacks);
   const variants = withVariants ? VARIANTS.filter((v) => v.stack === stack) : [];
@@ -142,12 +241,17 @@ function planSteps(): Step[] {
         steps.push({ key: `${u.id}:${part.name}`, estimateS: part.estimateS(u.stack) });
       steps.push({
         key: `${u.id}:state`,
-        estimateS: settings.statePages.reduce((a, n) => a + 2 + n * 0.04, 0),
+        // + one billing-count invoice on an engine
+        estimateS:
+          settings.statePages.reduce((a, n) => a + 2 + n * 0.04, 0) + (u.stack === 'reference' ? 0 : 3),
       });
       const kills = Math.min(settings.maxKills, heavy ? 8 : 4);
+      // A killed Durable Functions host waits out its work items' visibility timeout (45 s
+      // shortened, 5 min with Azure's defaults) before the restarted host takes them again.
+      const waitedOut = u.stack === 'azure-durable-functions' ? (u.settings.DF_HOST_JSON ? 45 : 300) : 0;
       steps.push({
         key: `${u.id}:chaos`,
-        estimateS: kills * 12 + settings.chaosInvoices * 0.2 + (settings.hangInvoices ? 75 : 0),
+        estimateS: kills * 12 + settings.chaosInvoices * 0.2 + (settings.hangInvoices ? 75 : 0) + waitedOut,
       });
     }
     steps.push({ key: `${u.id}:down`, estimateS: 5 });
@@ -169,6 +273,17 @@ if (values.plan) {
   );
   for (const cell of planCells(sweepOptions))
     say(`  cell N=${cell.pages} L=${cell.latencyMs} ms: ${cell.runs} interleaved runs`);
+  const e = ENGINE_ONLY_SIZES[size];
+  const ramp = (r: { clients: number[]; stepSeconds: number; warmupSeconds: number }) =>
+    `clients ${r.clients.join(',')}, ${r.warmupSeconds} + ${r.stepSeconds} s per step`;
+  say(
+    `  saturation (real flow, 10 pages, lognormal 800 ms σ 0.5, C=${DEFAULT_SATURATION.llmConcurrency}): ${ramp(SATURATION_SIZES[size])}`,
+  );
+  say(
+    `  engine-only (own instance, ACTIVITY_MODE=synthetic; not the reference): N=${e.pages.join(',')} × L=${e.latencies.join(',')} ms, ${e.runs} runs; CPU ${e.cpuRuns} × N=10; ramp N=10 L=0 ${ramp(ENGINE_RAMP_SIZES[size])}`,
+  );
+  for (const step of steps.filter((s) => /:(saturation|engineOnly|chaos)$/.test(s.key)))
+    say(`  ${step.key}: about ${Math.round(step.estimateS)} s`);
   process.exit(0);
 }
 
@@ -189,6 +304,7 @@ if (!values['matrix-only']) {
       references.set(blobStore, await upStack('reference', { settings: { BLOB_STORE: blobStore } }));
     return references.get(blobStore)!;
   };
+  if (units.some((u) => u.settings.DF_HOST_JSON === DF_SHORT_HOST_JSON)) await writeDfShortHostJson();
   try {
     progress.start('kit', 'kit overhead: autocannon + golden check against an in-process no-op handler');
     await writeResult('compare/kit-overhead.json', {
@@ -281,13 +397,35 @@ if (!values['matrix-only']) {
             state.push({ pages, ok: run.ok, ...size });
           }
           result.state = state;
+          if (u.stack !== 'reference') {
+            // One 10-page invoice's billing units (issue 18's cost table), compute from the CPU part.
+            const cpu = result.cpu as Awaited<ReturnType<typeof cpuPerInvoice>> | undefined;
+            const load = result.load as { invoicesPerSec?: number } | undefined;
+            const under = (result.resources as { underLoad?: { rssMiB: number } }).underLoad;
+            result.billing = await measureInvoiceCounts(handle, 10)
+              .then((counts) => ({
+                ...counts,
+                compute: {
+                  cpuMsPerInvoice: cpu?.cpuMsPerInvoice.median,
+                  memoryMiB: under?.rssMiB ?? cpu?.peakRssMiB,
+                  secondsPerInvoice: load?.invoicesPerSec
+                    ? Math.round((1 / load.invoicesPerSec) * 1000) / 1000
+                    : undefined,
+                },
+              }))
+              .catch((error: Error) => ({ stack: u.stack, pages: 10, failed: error.message }));
+          }
           progress.start(`${u.id}:chaos`, `${u.id}: chaos (kills, injected failures, hangs)`);
-          const killable = handle.processes.filter((p) => p.killable).map((p) => p.name);
+          // Engines first, so a trimmed list (--quick: one kill) still kills the engine itself.
+          const killable = handle.processes
+            .filter((p) => p.killable)
+            .sort((a, b) => Number(b.kind === 'engine') - Number(a.kind === 'engine'))
+            .map((p) => p.name);
           // A stack that chaos wedges still keeps the numbers measured before it.
           result.chaos = await runChaos(handle, {
             pages: settings.chaosPages,
             latencyMs: 300,
-            timeoutMs: 90_000,
+            timeoutMs: chaosRecoveryBudgetMs(u.stack, u.settings),
             invoices: settings.chaosInvoices,
             concurrentPages: 3,
             rate500: 0.1,
@@ -298,6 +436,8 @@ if (!values['matrix-only']) {
             rateHang: 0.05,
             hangTimeoutMs: 180_000,
           }).catch((error: Error) => ({ failed: error.message, kills: [], concurrent: undefined }));
+          if (u.settings.DF_HOST_JSON === DF_SHORT_HOST_JSON)
+            result.chaos = { ...(result.chaos as object), settingsNote: DF_SHORT_LABEL };
           result.loc = await linesOfCode(u.stack);
         }
         await writeResult(`compare/${u.id}.json`, result);

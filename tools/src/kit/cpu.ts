@@ -9,9 +9,3 @@ import { stackCpuMs as stackCpu } from './resources';
 export async function stackCpuMs(stack: StackHandle, exclude: string[] = ['mock-llm']): Promise<number> {
   return (await stackCpu(stack, exclude)).totalMs;
 }
-
-/** utime + stime of one process in clock ticks (fields 14 and 15; comm may hold spaces). */
-export function cpuTicksOf(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}

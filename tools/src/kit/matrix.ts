@@ -10,8 +10,19 @@ import {
   STAND_INS,
 } from './bench-settings';
 import type { KillReport } from './chaos';
+import type { InvoiceCounts } from './cost/units';
+import { decisionPage } from './decision/page';
 import type { SweepRow } from './fanout';
+import { src, table } from './markdown';
+import {
+  type Chart,
+  cpuComparisonLines,
+  decisionExtras,
+  engineOnlySection,
+  saturationSection,
+} from './matrix-extras';
 import { RESULTS_DIR } from './results';
+import { saturationChart } from './saturation';
 import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary } from './stats';
 import { barChart, lineChart, type Point } from './svg';
 
@@ -64,7 +75,10 @@ export type StackResult = {
   };
   fanout?: { rows: SweepRow[] };
   state?: Array<{ pages: number; ok: boolean; bytes?: number; events?: number; what?: string }>;
-  chaos?: { kills: KillReport[]; concurrent?: ChaosBatch; hangs?: ChaosBatch };
+  /** settingsNote: settings chaos ran with that differ from the defaults (e.g. a shortened host.json) */
+  chaos?: { kills: KillReport[]; concurrent?: ChaosBatch; hangs?: ChaosBatch; settingsNote?: string };
+  /** one 10-page invoice's billing units (cost/counters.ts), or why it could not be counted */
+  billing?: InvoiceCounts | { stack: string; pages: number; failed: string };
   loc?: { orchestrationFile?: string; orchestrationLines: number; codeLines: number; testLines: number };
   /** filled by the engine-only benchmark and the saturation ramp (rendered by EXTRA_SECTIONS) */
   engineOnly?: unknown;
@@ -90,13 +104,6 @@ const LABEL: Record<string, string> = {
   prefect: 'Prefect',
 };
 export const label = (s: string) => LABEL[s] ?? s;
-const src = (s: string, path: string) => `[${s}](results/compare/${s}.json) \`${path}\``;
-const table = (header: string[], rows: Array<Array<string | number>>) =>
-  [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
 
 const cell = formatSummary;
 
@@ -110,7 +117,8 @@ function loadLatency(load: NonNullable<StackResult['load']>): string {
 }
 
 /** Stacks that may appear in a ranking: real engines measured on the real product, not the reference. */
-export const rankable = (r: StackResult) => r.stack !== 'reference' && !isStandIn(r.variantOf ?? r.stack);
+export const rankable = (r: Pick<StackResult, 'stack' | 'variantOf'>) =>
+  r.stack !== 'reference' && !isStandIn(r.variantOf ?? r.stack);
 
 /** One ranking line over the rankable stacks, or a note that there is nothing to rank. */
 export function ranking(
@@ -144,7 +152,18 @@ async function loadResults() {
  * the charts folder and returns markdown lines (empty when its data is absent).
  */
 export type ExtraSection = (results: StackResult[], charts: string) => Promise<string[]>;
-export const EXTRA_SECTIONS: ExtraSection[] = [];
+const labels = { label: (s: string) => label(s), rankable };
+const withCharts =
+  (section: (results: StackResult[]) => { lines: string[]; charts: Chart[] }): ExtraSection =>
+  async (results, charts) => {
+    const { lines, charts: svgs } = section(results);
+    for (const c of svgs) await writeFile(join(charts, c.name), c.svg);
+    return lines;
+  };
+export const EXTRA_SECTIONS: ExtraSection[] = [
+  withCharts((results) => engineOnlySection(results, labels)),
+  withCharts((results) => saturationSection(results, labels, saturationChart)),
+];
 
 /** The current-format row at (N, L); rows written before the interleaved sweep count as absent. */
 const rowAt = (r: StackResult, N: number, L: number): SweepRow | undefined =>
@@ -202,6 +221,13 @@ export async function writeMatrix(): Promise<string> {
   for (const r of results.filter((x) => x.failed))
     out.push(`- **${label(r.stack)} failed in this run**: ${r.failed}`);
   out.push('');
+
+  // The decision table opens the matrix; claims, cost and citations close it (issue 18).
+  const page = decisionPage(ok as Parameters<typeof decisionPage>[0], {
+    ...decisionExtras(ok),
+    billing: ok.flatMap((r) => (r.billing && !('failed' in r.billing) ? [r.billing] : [])),
+  });
+  out.push(page.opening, '');
 
   // Durability
   out.push('## Durability setting of each engine, as measured', '');
@@ -398,6 +424,7 @@ export async function writeMatrix(): Promise<string> {
       }),
     );
     out.push('![CPU per invoice](charts/cpu-per-invoice.svg)', '');
+    out.push(...cpuComparisonLines(costed, labels));
     out.push(`Source: ${costed.map((r) => src(r.stack, 'cpu')).join(', ')}`, '');
   }
 
@@ -482,7 +509,7 @@ export async function writeMatrix(): Promise<string> {
       ],
       chaosed.flatMap((r) =>
         (r.chaos?.kills ?? []).map((k) => [
-          label(r.stack),
+          `${label(r.stack)}${r.chaos?.settingsNote ? ' §' : ''}`,
           `${k.process} (${k.kind})`,
           k.completedCorrectly ? 'yes' : `**no: ${k.outcome}**`,
           k.pagesInFlightAtKill,
@@ -494,6 +521,14 @@ export async function writeMatrix(): Promise<string> {
     ),
     '',
   );
+  for (const r of chaosed.filter((x) => x.chaos?.settingsNote))
+    out.push(`- **§** ${label(r.stack)} ran chaos with ${r.chaos!.settingsNote}.`);
+  for (const r of chaosed)
+    for (const name of (r.processes ?? []).filter((p) => p.killable).map((p) => p.name))
+      if (!r.chaos!.kills.some((k) => k.process === name))
+        out.push(
+          `- ${label(r.stack)}: \`${name}\` is killable but was not killed in this run (\`--max-kills\`).`,
+        );
   out.push(`Source: ${chaosed.map((r) => src(r.stack, 'chaos.kills')).join(', ')}`, '');
 
   // Duplicates + concurrent failures + hangs
@@ -600,6 +635,7 @@ export async function writeMatrix(): Promise<string> {
   const sections = await readFile(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8').catch(
     () => '',
   );
+  out.push(page.closing, '');
   out.push(sections.replace('<!-- how-to-choose -->', howToChoose(ok)));
   const file = join(REPO_ROOT, 'docs/comparison-matrix.md');
   await writeFile(file, `${out.join('\n').trim()}\n`);

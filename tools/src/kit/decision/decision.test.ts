@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../launcher/registry';
 import { costSection } from '../cost/units';
+import { EXTRA_EVIDENCE } from '../matrix-extras';
 import { buildDecisionTable, type DecisionInput } from './decision';
 import { FACT_ROWS } from './facts';
 import { type CompareStackJson, decisionInputFromCompare } from './from-compare';
@@ -208,6 +209,7 @@ describe('section links', () => {
     const sources = [
       readFileSync(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8'),
       readFileSync(join(REPO_ROOT, 'tools/src/kit/matrix.ts'), 'utf8'),
+      readFileSync(join(REPO_ROOT, 'tools/src/kit/matrix-extras.ts'), 'utf8'),
       costSection([]),
     ].join('\n');
     const headings = new Set([...sources.matchAll(/## ([^'`\n]+)/g)].map((m) => slug(m[1]!.trim())));
@@ -229,6 +231,8 @@ describe('section links', () => {
       Object.values(r.cells).flatMap((c) => (c?.evidence ?? []).filter((e) => e.href.startsWith('#'))),
     );
     expect(anchors.length).toBeGreaterThan(10);
+    // and the measured extras the matrix passes in (CPU, engine-only, saturation)
+    anchors.push(...Object.values(EXTRA_EVIDENCE));
     for (const a of anchors) expect(headings, a.href).toContain(a.href.slice(1));
   });
 });
