@@ -24,6 +24,8 @@ export function capSettings(stack: string, cap = MAX_ACTIVITIES_IN_FLIGHT): Reco
       return { maxActivities: n }; // sidecar's maxConcurrentActivityInvocations (SDK worker + 64)
     case 'azure-durable-functions':
       return { DF_MAX_CONCURRENT_ACTIVITIES: n }; // host.json maxConcurrentActivityFunctions
+    case 'prefect':
+      return { EXTRACT_MAX_CONCURRENT: n }; // the flow's ThreadPoolTaskRunner(max_workers)
     default:
       return {}; // reference: Promise.all over the pages, no cap (N <= 200 < cap in the sweep)
   }
@@ -37,6 +39,7 @@ export const CAP_KNOBS: Record<string, string> = {
   dapr: '`maxConcurrentActivityInvocations` via `--set maxActivities` (default 512)',
   'azure-durable-functions':
     '`maxConcurrentActivityFunctions` via `DF_MAX_CONCURRENT_ACTIVITIES` (default 200)',
+  prefect: '`ThreadPoolTaskRunner(max_workers)` via `EXTRACT_MAX_CONCURRENT` (default 100)',
 };
 
 /**
@@ -97,6 +100,13 @@ export const DURABILITY: Record<string, Durability> = {
     statement:
       'test host: history appended to a JSON-lines file per instance with `appendFile`, no fsync; blobs on Azurite. (The real Azure Storage provider commits to a replicated cloud table before it acks.)',
     source: 'azure-durable-functions/test-host/history-log.ts',
+  },
+  prefect: {
+    fsyncPerCommit: 'no',
+    statement:
+      'Prefect server on SQLite: it sets `journal_mode = WAL` and `synchronous = NORMAL` on every connection, so a state commit does not wait for an fsync. Task results are persisted as files in the local result storage.',
+    source:
+      'prefect 3.9.1 src/prefect/server/database/configurations.py (`AioSqliteConfiguration.setup_sqlite`)',
   },
 };
 
