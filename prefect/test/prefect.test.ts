@@ -23,7 +23,7 @@ beforeEach(async () => {
 
 describeConformance({
   name: 'prefect (SQLite)',
-  stack: () => ({ apiUrl: stack.handle.apiUrl, blobs: stack.blobs }),
+  stack: () => ({ apiUrl: stack.handle.apiUrl, llmUrl: stack.handle.llmUrl, blobs: stack.blobs }),
   timeoutMs: 180_000,
 });
 
