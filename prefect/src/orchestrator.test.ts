@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crashSettled, MAX_RESUBMITS } from './orchestrator';
+import { CANCEL_TAG, crashSettled, MAX_RESUBMITS } from './orchestrator';
 import type { FlowRun } from './prefect-rest';
 
 const crashed = (message: string, ageMs: number, run_count = 1): FlowRun => ({
@@ -27,5 +27,12 @@ describe('crashSettled: when the API resubmits a Crashed flow run', () => {
     expect(
       crashSettled({ id: 'r', name: 'i', run_count: 1, state: { type: 'RUNNING', name: 'Running' } }),
     ).toBe(false);
+  });
+  it('never for a run the API was asked to cancel (its kill may end it Crashed)', () => {
+    const run = {
+      ...crashed('Flow run infrastructure exited with non-zero status code -15.', 60_000),
+      tags: [CANCEL_TAG],
+    };
+    expect(crashSettled(run, 1_000_000)).toBe(false);
   });
 });

@@ -4,7 +4,13 @@ import type { BlobStore } from '@invoice/shared/blob/store';
 import { pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
 import { Invoice } from '@invoice/shared/domain/schemas';
-import { type FlowRun, PrefectHttpError, type PrefectRest, prefectRest } from './prefect-rest';
+import {
+  type FlowRun,
+  PrefectHttpError,
+  type PrefectRest,
+  prefectRest,
+  type SetStateResult,
+} from './prefect-rest';
 
 /** The deployment prefect/src/invoice_flow/deploy.py registers: <flow name>/<deployment name>. */
 export const DEPLOYMENT = { flow: 'invoice', name: 'invoice', pool: process.env.PREFECT_POOL ?? 'invoice' };
@@ -21,10 +27,18 @@ const WATCH_MS = 1_000;
  */
 const SETTLE_MS = Number(process.env.PREFECT_CRASH_SETTLE_MS ?? 15_000);
 const WORKER_REPORT = 'Flow run infrastructure exited';
+/**
+ * The tag the cancel route puts on a flow run before asking Prefect to cancel it. Killing the
+ * flow process can end a run Crashed rather than Cancelled (the runner reports the non-zero exit
+ * if its kill wins over the flow's own cancel); the tag keeps such a run cancelled for the API
+ * and out of the crash watcher's hands.
+ */
+export const CANCEL_TAG = 'invoice:cancel-requested';
+const cancelRequested = (run: FlowRun) => run.tags?.includes(CANCEL_TAG) ?? false;
 
-/** Whether a Crashed flow run is ready to be resubmitted now. */
+/** Whether a Crashed flow run is ready to be resubmitted now: never one the API was asked to cancel. */
 export function crashSettled(run: FlowRun, now = Date.now()): boolean {
-  if (run.state?.type !== 'CRASHED' || run.run_count > MAX_RESUBMITS) return false;
+  if (run.state?.type !== 'CRASHED' || run.run_count > MAX_RESUBMITS || cancelRequested(run)) return false;
   if (run.state.message?.startsWith(WORKER_REPORT)) return true;
   return now - Date.parse(run.state.timestamp ?? '') >= SETTLE_MS;
 }
@@ -68,6 +82,16 @@ export function prefectOrchestrator(
   }
 
   async function toRunState(invoiceId: string, run: FlowRun): Promise<RunState> {
+    // The body hash of an idempotent upload is a parameter of the flow run (its input).
+    const sha = run.parameters?.body_sha256;
+    const state = await runState(invoiceId, run);
+    return typeof sha === 'string' ? { ...state, bodySha256: sha } : state;
+  }
+
+  async function runState(invoiceId: string, run: FlowRun): Promise<RunState> {
+    if (cancelRequested(run) && run.state?.type === 'CRASHED') {
+      return { status: 'cancelled', error: run.state.message ?? 'flow run cancelled' };
+    }
     const message = run.state?.message ?? undefined;
     switch (run.state?.type) {
       case 'COMPLETED': {
@@ -87,14 +111,16 @@ export function prefectOrchestrator(
       case 'FAILED':
         return { status: 'failed', error: message ?? 'flow run failed' };
       case 'CANCELLED':
-        return { status: 'failed', error: message ?? 'flow run cancelled' };
+      case 'CANCELLING':
+        // Only the cancel route cancels an invoice flow run; Cancelling leads only to Cancelled
+        // (the worker kills the flow process, then reports it), so both are the contract's cancelled.
+        return { status: 'cancelled', error: message ?? 'flow run cancelled' };
       case 'CRASHED':
         // Still to be resubmitted by watchCrashes, unless it has crashed too often.
         return run.run_count > MAX_RESUBMITS
           ? { status: 'failed', error: `crashed ${run.run_count} times: ${message ?? ''}` }
           : { status: 'running' };
       case 'RUNNING':
-      case 'CANCELLING':
         return { status: 'running' };
       default: // SCHEDULED (incl. AwaitingRetry), PENDING, PAUSED
         return { status: run.run_count > 0 ? 'running' : 'pending' };
@@ -111,7 +137,10 @@ export function prefectOrchestrator(
       flow_runs: { deployment_id: { any_: [await deployment()] }, state: { type: { any_: ['CRASHED'] } } },
       limit: 200,
     });
-    for (const run of crashed) {
+    for (const listed of crashed) {
+      if (!crashSettled(listed)) continue;
+      // Read again right before the forced resubmission: a cancel may have landed since the list.
+      const run = await rest.get<FlowRun>(`/flow_runs/${listed.id}`);
       if (!crashSettled(run)) continue;
       await rest.post(`/flow_runs/${run.id}/set_state`, {
         state: {
@@ -129,13 +158,47 @@ export function prefectOrchestrator(
 
   return {
     name: 'prefect',
-    async start({ invoiceId, pdfKey, acceptedAt }) {
+    behaviours: {
+      idempotentUpload:
+        "flow run idempotency_key = run id: create_flow_run inserts ON CONFLICT DO NOTHING on (flow_id, idempotency_key) and returns the existing run (server/models/flow_runs.py); the body hash is the run's body_sha256 parameter",
+      cancel:
+        'set_state Cancelling: the process worker kills the flow process and marks the run Cancelled (runner/_cancellation_manager.py); a Scheduled run goes straight to Cancelled; tasks already calling the LLM are killed with the process',
+    },
+    async start({ invoiceId, pdfKey, acceptedAt, bodySha256 }) {
+      // The invoice id is the idempotency key: a second create returns the first run, with its
+      // parameters, so a repeat with another body is seen by its body_sha256.
       const run = await rest.post<FlowRun>(`/deployments/${await deployment()}/create_flow_run`, {
         name: invoiceId,
         idempotency_key: invoiceId,
-        parameters: { invoice_id: invoiceId, pdf_key: pdfKey, accepted_at: acceptedAt },
+        parameters: {
+          invoice_id: invoiceId,
+          pdf_key: pdfKey,
+          accepted_at: acceptedAt,
+          ...(bodySha256 === undefined ? {} : { body_sha256: bodySha256 }),
+        },
       });
       runIds.set(invoiceId, run.id);
+    },
+    async cancel(invoiceId) {
+      const run = await findRun(invoiceId);
+      if (!run) throw new Error(`no flow run named ${invoiceId}`);
+      // The tag first, so that a run whose kill ends it Crashed is never resubmitted.
+      await rest.patch(`/flow_runs/${run.id}`, { tags: [...(run.tags ?? []), CANCEL_TAG] });
+      // A Crashed run awaiting resubmission has no process to kill: it is set Cancelled directly
+      // (forced, as Crashed is terminal), as Prefect's BypassCancellingFlowRunsWithNoInfra does
+      // for a Scheduled one. Anything else is proposed Cancelling, Prefect's own cancel.
+      const crashed = run.state?.type === 'CRASHED';
+      const result = await rest.post<SetStateResult>(`/flow_runs/${run.id}/set_state`, {
+        state: crashed
+          ? { type: 'CANCELLED', name: 'Cancelled', message: 'cancelled by the invoice API after a crash' }
+          : { type: 'CANCELLING', name: 'Cancelling', message: 'cancelled by the invoice API' },
+        force: crashed,
+      });
+      const type = result.state?.type;
+      if (type !== 'CANCELLING' && type !== 'CANCELLED') {
+        // e.g. rejected because the run completed in the meantime: the app answers 409.
+        throw new Error(`Prefect refused the cancel (${result.status}): ${result.details?.reason ?? type}`);
+      }
     },
     status,
     async wait(invoiceId, timeoutMs) {

@@ -6,7 +6,15 @@ export type FlowRun = {
   name: string;
   run_count: number;
   infrastructure_pid?: string | null;
+  parameters?: Record<string, unknown>;
+  tags?: string[];
   state?: { type: StateType; name: string; message?: string | null; timestamp?: string } | null;
+};
+/** What POST /flow_runs/{id}/set_state answers (schemas.responses.OrchestrationResult). */
+export type SetStateResult = {
+  status: 'ACCEPT' | 'REJECT' | 'ABORT' | 'WAIT';
+  state?: FlowRun['state'];
+  details?: { reason?: string | null };
 };
 export type StateType =
   | 'SCHEDULED'
@@ -43,7 +51,7 @@ export class PrefectHttpError extends Error {
  * schedule, so bursts of concurrent writes and a restarting server are ridden out.
  */
 export function prefectRest(apiUrl: string) {
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
     let lastError: Error = new Error('no attempt');
     let retryAfterMs = 0;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -54,6 +62,7 @@ export function prefectRest(apiUrl: string) {
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(30_000),
         });
+        if (response.status === 204) return undefined as T;
         if (response.ok) return (await response.json()) as T;
         retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1_000 || 0;
         const text = await response.text();
@@ -74,6 +83,7 @@ export function prefectRest(apiUrl: string) {
   return {
     get: <T>(path: string) => call<T>('GET', path),
     post: <T>(path: string, body: unknown) => call<T>('POST', path, body),
+    patch: (path: string, body: unknown) => call<void>('PATCH', path, body),
   };
 }
 

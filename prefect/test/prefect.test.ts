@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import {
@@ -6,6 +7,7 @@ import {
   runWithScriptedRetries,
 } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CANCEL_TAG } from '../src/orchestrator';
 import { expectGolden, type PrefectStack, sample, startPrefect, submit, until } from './helpers';
 
 // The Prefect stack on SQLite, started once for this file.
@@ -23,7 +25,7 @@ beforeEach(async () => {
 
 describeConformance({
   name: 'prefect (SQLite)',
-  stack: () => ({ apiUrl: stack.handle.apiUrl, blobs: stack.blobs }),
+  stack: () => ({ apiUrl: stack.handle.apiUrl, llmUrl: stack.handle.llmUrl, blobs: stack.blobs }),
   timeoutMs: 180_000,
 });
 
@@ -70,5 +72,33 @@ describe('prefect engine-only mode', () => {
     const { apiUrl, llmUrl } = stack.handle;
     const body = await runTinySynthetic(apiUrl, llmUrl, stack.blobs, 7);
     expect((await stack.flowRun(body.id)).state?.type).toBe('COMPLETED');
+  });
+});
+
+describe('prefect cancellation (set_state Cancelling, the worker kills the flow process)', () => {
+  it('a cancelled flow run ends Cancelled in Prefect and the crash watcher never resubmits it', {
+    timeout: 180_000,
+  }, async () => {
+    const { apiUrl, llmUrl } = stack.handle;
+    await mockLlm.configure(llmUrl, { latency: { kind: 'fixed', ms: 200 }, concurrency: 4 });
+    const id = await submit(apiUrl, sample(50));
+    while ((await mockLlm.metrics(llmUrl)).successfulCalls < 1) await sleep(50);
+    expect((await fetch(`${apiUrl}/api/invoices/${id}/cancel`, { method: 'POST' })).status).toBe(202);
+    let run = await stack.flowRun(id);
+    while (run.state?.type === 'CANCELLING' || run.state?.type === 'RUNNING') {
+      await sleep(100);
+      run = await stack.flowRun(id);
+    }
+    console.log(`[prefect cancel] flow run ended ${run.state?.name}: ${run.state?.message ?? ''}`);
+    // Crashed only when the kill won over the flow's own exit; the tag then keeps it cancelled.
+    expect(['CANCELLED', 'CRASHED']).toContain(run.state?.type);
+    expect(run.tags).toContain(CANCEL_TAG);
+    // Several crash-watch ticks later the run is where it ended, never put back to Scheduled.
+    await sleep(5_000);
+    const later = await stack.flowRun(id);
+    expect(later.state?.type).toBe(run.state?.type);
+    expect(later.run_count).toBe(run.run_count);
+    const body = (await (await fetch(`${apiUrl}/api/invoices/${id}`)).json()) as { status: string };
+    expect(body.status).toBe('cancelled');
   });
 });

@@ -89,7 +89,10 @@ def aggregate(invoice_id: str, accepted_at: int, split_span: dict, extractions: 
 
 
 @flow(name="invoice", task_runner=ThreadPoolTaskRunner(max_workers=MAX_IN_FLIGHT), persist_result=True)
-def invoice(invoice_id: str, pdf_key: str, accepted_at: int) -> dict:
+def invoice(invoice_id: str, pdf_key: str, accepted_at: int, body_sha256: str | None = None) -> dict:
+    # body_sha256 (idempotent uploads only) is not used here: it is kept in the flow run's
+    # parameters, where the API reads it back to tell a repeat from another body (409).
+    del body_sha256
     pages = split(invoice_id, pdf_key)
     extractions = [f.result() for f in extract.map(unmapped(invoice_id), pages["pages"])]
     return aggregate(invoice_id, accepted_at, pages["span"], extractions)
