@@ -7,23 +7,9 @@
  *
  *   pnpm --filter @invoice/azure-durable-functions bench [--pages 1,10,50,200] [--latencies 0,500] [--runs 3]
  */
-import { parseArgs } from 'node:util';
-import { benchAgainstReference } from '@invoice/tools/bench/compare-bench';
-import { invoiceOf } from '@invoice/tools/bench/e2e';
+import { benchCli } from '@invoice/tools/bench/compare-bench';
 
-const { values } = parseArgs({
-  options: {
-    pages: { type: 'string', default: '1,10,50,200' },
-    latencies: { type: 'string', default: '0,500' },
-    runs: { type: 'string', default: '3' },
-  },
-});
-const numbers = (s: string) => s.split(',').filter(Boolean).map(Number);
-for (const pages of numbers(values.pages)) await invoiceOf(pages);
-await benchAgainstReference('azure-durable-functions', {
-  pages: numbers(values.pages),
-  latencies: numbers(values.latencies),
-  runs: Number(values.runs),
+await benchCli('azure-durable-functions', {}, () => ({
   label:
     "through the app's HTTP starter and durable client; SDK replay on the test host, not the Functions host",
-});
+}));

@@ -6,25 +6,9 @@
  *
  *   pnpm --filter @invoice/custom-engine bench:e2e [--pages 1,10,50,200] [--latencies 0,500] [--runs 3] [--variant postgres]
  */
-import { parseArgs } from 'node:util';
-import { benchAgainstReference } from '@invoice/tools/bench/compare-bench';
-import { invoiceOf } from '@invoice/tools/bench/e2e';
+import { benchCli } from '@invoice/tools/bench/compare-bench';
 
-const { values } = parseArgs({
-  options: {
-    pages: { type: 'string', default: '1,10,50,200' },
-    latencies: { type: 'string', default: '0,500' },
-    runs: { type: 'string', default: '3' },
-    variant: { type: 'string', default: 'sqlite' },
-  },
-});
-const numbers = (s: string) => s.split(',').filter(Boolean).map(Number);
-// Generate the invoices first: 200 pages block the event loop for a while.
-for (const pages of numbers(values.pages)) await invoiceOf(pages);
-await benchAgainstReference('custom-engine', {
-  pages: numbers(values.pages),
-  latencies: numbers(values.latencies),
-  runs: Number(values.runs),
-  settings: values.variant === 'postgres' ? { variant: 'postgres' } : {},
-  label: values.variant,
-});
+await benchCli('custom-engine', { variant: { type: 'string', default: 'sqlite' } }, (v) => ({
+  settings: v.variant === 'postgres' ? { variant: 'postgres' } : ({} as Record<string, string>),
+  label: v.variant,
+}));

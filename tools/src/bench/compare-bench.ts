@@ -1,8 +1,9 @@
+import { parseArgs } from 'node:util';
 import { capSettings } from '../kit/bench-settings';
 import { printableRow, type SweepOptions, sweep } from '../kit/fanout';
 import { provenance, writeResult } from '../kit/results';
 import { upStack } from '../launcher/launcher';
-import { printTable } from './e2e';
+import { invoiceOf, printTable } from './e2e';
 
 export type BenchOptions = SweepOptions & {
   settings?: Record<string, string>;
@@ -41,4 +42,35 @@ export async function benchAgainstReference(stack: string, options: BenchOptions
     if (target !== reference) await target.down();
     await reference.down();
   }
+}
+
+type StringOptions = Record<string, { type: 'string'; default: string }>;
+
+/**
+ * A stack's benchmark script: `--pages`, `--latencies`, `--runs` plus the stack's own string
+ * options, the invoices generated first (200 pages block the event loop for a while), then
+ * benchAgainstReference with what `variant` makes of the stack's options.
+ */
+export async function benchCli(
+  stack: string,
+  own: StringOptions,
+  variant: (values: Record<string, string>) => Omit<BenchOptions, keyof SweepOptions>,
+) {
+  const { values } = parseArgs({
+    options: {
+      pages: { type: 'string', default: '1,10,50,200' },
+      latencies: { type: 'string', default: '0,500' },
+      runs: { type: 'string', default: '3' },
+      ...own,
+    },
+  });
+  const all = values as Record<string, string>;
+  const numbers = (s: string) => s.split(',').filter(Boolean).map(Number);
+  for (const pages of numbers(all.pages!)) await invoiceOf(pages);
+  return benchAgainstReference(stack, {
+    pages: numbers(all.pages!),
+    latencies: numbers(all.latencies!),
+    runs: Number(all.runs),
+    ...variant(all),
+  });
 }
