@@ -355,6 +355,16 @@ export function decisionExtras(results: ExtrasResult[]): {
         unit: `invoices/s at ${knee.clients} clients`,
         evidence: evidence(r.stack, 'saturation'),
       };
+    if (r.stack !== 'reference')
+      // What the shared conformance suite checks on every stack (issue 16, items 1 and 2 so far).
+      x.productionBehaviours = {
+        value:
+          'idempotent upload and cancel, on the engine’s own ids and cancel; approval, deadline and a second worker not built yet',
+        evidence: [
+          { label: 'production.ts', href: '../shared/src/testing/production.ts' },
+          { label: `${r.stack} SPEC`, href: `../${r.stack}/SPEC.md` },
+        ],
+      };
     if (Object.keys(x).length) extras[r.stack] = x;
     if (r.stack === 'temporal') {
       const c: ClaimsExtras = {};

@@ -11,7 +11,7 @@
 
 export type Evidence = { label: string; href: string };
 export type FactCell = { value: string; evidence: Evidence[] };
-export type StackId = 'custom-engine' | 'temporal' | 'dapr' | 'azure-durable-functions';
+export type StackId = 'custom-engine' | 'temporal' | 'dapr' | 'azure-durable-functions' | 'prefect';
 export type FactRow = { question: string; cells: Record<StackId, FactCell> };
 
 const code = (path: string, label = path.split('/').pop() ?? path): Evidence => ({
@@ -52,6 +52,10 @@ export const FACT_ROWS: FactRow[] = [
           ),
         ],
       },
+      prefect: {
+        value: 'Python only (flows and tasks); here the tasks call the TypeScript activities over HTTP',
+        evidence: [code('prefect/src/invoice_flow/flow.py'), code('shared/src/flow/activity-service.ts')],
+      },
     },
   },
   {
@@ -79,6 +83,11 @@ export const FACT_ROWS: FactRow[] = [
           section('determinism rules', 'determinism-rules'),
         ],
       },
+      prefect: {
+        value:
+          'flows, tasks, deployments, work pools and workers; result persistence and cache policies for recovery',
+        evidence: [code('prefect/src/invoice_flow/flow.py'), code('prefect/src/invoice_flow/deploy.py')],
+      },
     },
   },
   {
@@ -105,6 +114,10 @@ export const FACT_ROWS: FactRow[] = [
           code('azure-durable-functions/SPEC.md', 'SPEC'),
           section('local developer experience', 'local-developer-experience'),
         ],
+      },
+      prefect: {
+        value: 'a hash-locked PyPI venv; `prefect server start` on SQLite, a process worker',
+        evidence: [code('tools/engines/prefect.sh'), code('prefect/topology.ts')],
       },
     },
   },
@@ -134,6 +147,11 @@ export const FACT_ROWS: FactRow[] = [
           section('determinism rules', 'determinism-rules'),
         ],
       },
+      prefect: {
+        value:
+          'none: no replay; a resubmitted run reuses persisted task results by input (`cache_policy=INPUTS`)',
+        evidence: [code('prefect/src/invoice_flow/flow.py'), code('prefect/SPEC.md', 'SPEC')],
+      },
     },
   },
   {
@@ -161,6 +179,10 @@ export const FACT_ROWS: FactRow[] = [
         value: 'not seen here (no Functions host); history as JSON lines',
         evidence: [code('azure-durable-functions/test-host/history-log.ts')],
       },
+      prefect: {
+        value: 'the Prefect UI (`--set ui=true`) with flow and task run states and logs',
+        evidence: [code('prefect/topology.ts')],
+      },
     },
   },
   {
@@ -181,6 +203,10 @@ export const FACT_ROWS: FactRow[] = [
       'azure-durable-functions': {
         value: 'functions in one function app',
         evidence: [code('azure-durable-functions/src/functions.ts')],
+      },
+      prefect: {
+        value: 'a worker per work pool starts one flow process per run; tasks are threads in it',
+        evidence: [code('prefect/topology.ts'), code('prefect/src/invoice_flow/flow.py')],
       },
     },
   },
@@ -211,6 +237,10 @@ export const FACT_ROWS: FactRow[] = [
           code('azure-durable-functions/src/orchestrator.ts'),
           web('durable-js#477', 'https://github.com/Azure/azure-functions-durable-js/issues/477'),
         ],
+      },
+      prefect: {
+        value: '`extract.map(pages)` on a `ThreadPoolTaskRunner`; each task state goes to the server',
+        evidence: [code('prefect/src/invoice_flow/flow.py')],
       },
     },
   },
@@ -248,6 +278,13 @@ export const FACT_ROWS: FactRow[] = [
           ),
         ],
       },
+      prefect: {
+        value: 'self-hosted server, database and worker compute (or Prefect Cloud); a Python process per run',
+        evidence: [
+          section('cost per 1,000 invoices', 'cost-per-1000-invoices'),
+          code('prefect/SPEC.md', 'SPEC'),
+        ],
+      },
     },
   },
   {
@@ -272,6 +309,10 @@ export const FACT_ROWS: FactRow[] = [
         value: 'versioning in preview; unverified for JS',
         evidence: [section('versioning in flight', 'versioning-in-flight')],
       },
+      prefect: {
+        value: 'no replay, so no patching; a resubmitted run loads the code the deployment points at then',
+        evidence: [code('prefect/src/invoice_flow/deploy.py'), code('prefect/SPEC.md', 'SPEC')],
+      },
     },
   },
   {
@@ -291,6 +332,10 @@ export const FACT_ROWS: FactRow[] = [
       },
       'azure-durable-functions': {
         value: 'Azure shops wanting serverless billing',
+        evidence: [section('how to choose', 'how-to-choose-from-the-numbers-above')],
+      },
+      prefect: {
+        value: 'Python data pipelines that want a UI and task retries, and accept a process per run',
         evidence: [section('how to choose', 'how-to-choose-from-the-numbers-above')],
       },
     },

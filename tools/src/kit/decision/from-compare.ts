@@ -44,6 +44,7 @@ export const DECISION_COLUMNS: DecisionColumn[] = [
   { stack: 'temporal', label: 'Temporal' },
   { stack: 'dapr', label: 'Dapr Workflow‡' },
   { stack: 'azure-durable-functions', label: 'Durable Functions†', standIn: true },
+  { stack: 'prefect', label: 'Prefect' },
 ];
 
 const json = (stack: string, path: string): Evidence => ({
@@ -64,6 +65,10 @@ const RECOVERY = section('recovery', 'recovery-per-process-kind-sigkill-mid-fan-
 
 function survives(r: CompareStackJson): DecisionCell | undefined {
   const kills = r.chaos?.kills ?? [];
+  const broke = (r.chaos as { failed?: string } | undefined)?.failed;
+  // A chaos run that stopped with an error is a finding, not a missing measurement.
+  if (broke && !kills.length)
+    return { value: `unknown: the chaos run stopped (${broke.slice(0, 80)}…)`, evidence: [RECOVERY] };
   if (!kills.length) return undefined;
   const ok = kills.filter((k) => k.completedCorrectly);
   const c = r.chaos?.concurrent;
