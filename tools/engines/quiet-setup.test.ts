@@ -30,6 +30,10 @@ function firstRun(fail?: 'build' | 'install') {
   mkdirSync(join(dir, 'module'));
   writeFileSync(join(dir, 'bin', 'go'), FAKE_GO);
   chmodSync(join(dir, 'bin', 'go'), 0o755);
+  // The Prefect venv is a pip install, not a Go build: a placeholder venv keeps this test offline.
+  mkdirSync(join(dir, 'prefect-venv', 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'prefect-venv', 'bin', 'prefect'), '#!/bin/sh\n');
+  chmodSync(join(dir, 'prefect-venv', 'bin', 'prefect'), 0o755);
   const env: Record<string, string> = {
     PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
     HOME: process.env.HOME ?? dir,
@@ -38,6 +42,7 @@ function firstRun(fail?: 'build' | 'install') {
     FAKE_MOD_DIR: join(dir, 'module'),
     // the pristine daprd: the placeholder module has no source for the patch to apply to
     DAPRD_PATCHES: 'none',
+    PREFECT_VENV: join(dir, 'prefect-venv'),
   };
   if (fail) env.FAKE_GO_FAIL = fail;
   const run = spawnSync('bash', [join(REPO_ROOT, 'tools/engines/ensure.sh')], { env, encoding: 'utf8' });
@@ -56,7 +61,7 @@ describe('quiet first run of the engine builds', () => {
     expect(run.lines[1]).toMatch(/^==> downloading the dapr v1\.18\.2 module .* done in \d+s/);
     expect(run.lines[2]).toMatch(/^==> building dapr placement scheduler v1\.18\.2 .* done in \d+s/);
     expect(run.lines[3]).toMatch(/^==> building daprd v1\.18\.2 .* done in \d+s/);
-    expect(run.lines[4]).toMatch(/^==> engines ready: temporal dapr/);
+    expect(run.lines[4]).toMatch(/^==> engines ready: temporal dapr prefect /);
     // every go call's output (install, 2 x mod download, 2 x build) is in the log, none on the terminal
     expect(run.log.match(/go: downloading/g)).toHaveLength(5 * 150);
     for (const name of ['temporal-1.5.1', 'daprd-1.18.2', 'placement-1.18.2', 'scheduler-1.18.2'])
