@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closedLoop, findKnee, type RequestRecord, spread, stepStats } from './closed-loop';
+import { closedLoop, findKnee, pastKnee, type RequestRecord, runsWithin, spread, stepStats } from './closed-loop';
 import { activitiesPerWorkflow, runFigures } from './engine-bench';
 import { cpuMsFromStat } from './resources';
 import { saturationChart } from './saturation';
@@ -100,6 +100,30 @@ describe('findKnee', () => {
 
   it('has no knee when no step completed anything', () => {
     expect(findKnee([step(1, 0, Number.NaN)])).toBeUndefined();
+  });
+});
+
+describe('pastKnee: when a ramp may stop', () => {
+  const step = (clients: number, perSec: number, p99: number) => ({ clients, perSec, p99 });
+  it('stops once the latest p99 reaches 2 × the unloaded p99, not before', () => {
+    expect(pastKnee([step(1, 1, 1_000)])).toBe(false);
+    expect(pastKnee([step(1, 1, 1_000), step(4, 3, 1_999)])).toBe(false);
+    expect(pastKnee([step(1, 1, 1_000), step(4, 3, 1_999), step(16, 3.2, 2_000)])).toBe(true);
+  });
+
+  it('stops when a step completed nothing after one that did; not when nothing completed yet', () => {
+    expect(pastKnee([step(1, 0.2, 6_000), step(8, 0, Number.NaN)])).toBe(true);
+    expect(pastKnee([step(1, 0, Number.NaN), step(8, 0, Number.NaN)])).toBe(false);
+  });
+});
+
+describe('runsWithin: counted runs that fit a cell budget', () => {
+  it('fits the budget, within [min, max]', () => {
+    const o = { budgetMs: 45_000, min: 3, max: 5 };
+    expect(runsWithin(100, o)).toBe(5);
+    expect(runsWithin(11_000, o)).toBe(4);
+    expect(runsWithin(60_000, o)).toBe(3);
+    expect(runsWithin(Number.NaN, o)).toBe(5);
   });
 });
 

@@ -145,3 +145,28 @@ export function findKnee<T extends KneeCandidate>(steps: readonly T[], factor = 
   const knee = within.reduce((best, s) => (s.perSec > best.perSec ? s : best), within[0] ?? unloaded);
   return { step: knee, unloadedP99: unloaded.p99, p99Limit: round(limit, 1), factor };
 }
+
+/**
+ * Whether a ramp can stop after its latest step: that step's p99 is at or past `factor` × the
+ * unloaded p99 (the first step's), or it completed nothing although an earlier step did (every
+ * request outlived the window). A closed loop with more clients only queues more, so the steps
+ * after it cannot hold a knee, and on a slow engine they would cost minutes of drain each.
+ */
+export function pastKnee<T extends KneeCandidate & { completed?: number }>(steps: readonly T[], factor = 2) {
+  if (steps.length < 2) return false;
+  const first = steps[0]!;
+  const latest = steps[steps.length - 1]!;
+  const measured = (s: T) => s.perSec > 0 && Number.isFinite(s.p99);
+  if (!measured(latest)) return steps.slice(0, -1).some(measured);
+  return measured(first) && latest.p99 >= factor * first.p99;
+}
+
+/**
+ * How many counted runs a cell gets when its warm-up run took `warmupMs`: as many as fit in
+ * `budgetMs`, within [min, max]. A stack whose single run takes a minute gets the minimum
+ * instead of stretching the comparison by ten minutes; the sample count says so.
+ */
+export function runsWithin(warmupMs: number, o: { budgetMs: number; min: number; max: number }): number {
+  if (!(warmupMs > 0)) return o.max;
+  return Math.max(o.min, Math.min(o.max, Math.floor(o.budgetMs / warmupMs)));
+}

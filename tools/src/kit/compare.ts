@@ -27,7 +27,7 @@ import { activitiesPerWorkflow, runEngineBench, runSynthetic } from './engine-be
 import { estimateCellSeconds, planCells, type SweepOptions, sweep } from './fanout';
 import { measureKitOverhead, runLoadTest } from './load-test';
 import { linesOfCode } from './loc';
-import { writeMatrix } from './matrix';
+import { RERUN_DIR, writeMatrix } from './matrix';
 import { Progress, type Step } from './progress';
 import { peakResourcesDuring, sampleResources } from './resources';
 import { provenance, writeResult } from './results';
@@ -60,10 +60,17 @@ const { values } = parseArgs({
     variants: { type: 'boolean' },
     plan: { type: 'boolean', default: false },
     'matrix-only': { type: 'boolean', default: false },
+    rerun: { type: 'boolean', default: false },
   },
   allowNegative: true,
 });
 const quick = values.quick;
+/**
+ * --rerun: a second run for the reproducibility check, written beside the first
+ * (docs/results/compare-rerun/). The matrix keeps the first run's numbers and ranks only where
+ * both runs' intervals, taken together, are apart.
+ */
+const OUT = values.rerun ? RERUN_DIR : 'compare';
 /** --quick shrinks every default; an explicit flag still wins. */
 const pick = (name: keyof typeof values, full: string, smoke: string) =>
   String(values[name] ?? (quick ? smoke : full));
@@ -307,7 +314,7 @@ if (!values['matrix-only']) {
   if (units.some((u) => u.settings.DF_HOST_JSON === DF_SHORT_HOST_JSON)) await writeDfShortHostJson();
   try {
     progress.start('kit', 'kit overhead: autocannon + golden check against an in-process no-op handler');
-    await writeResult('compare/kit-overhead.json', {
+    await writeResult(`${OUT}/kit-overhead.json`, {
       ...provenance(),
       ...(await measureKitOverhead('invoice-3p', 4)),
     });
@@ -440,11 +447,11 @@ if (!values['matrix-only']) {
             result.chaos = { ...(result.chaos as object), settingsNote: DF_SHORT_LABEL };
           result.loc = await linesOfCode(u.stack);
         }
-        await writeResult(`compare/${u.id}.json`, result);
+        await writeResult(`${OUT}/${u.id}.json`, result);
       } catch (error) {
         say(`${u.id}: FAILED ${(error as Error).stack}`);
         result.failed = (error as Error).message;
-        await writeResult(`compare/${u.id}.json`, result);
+        await writeResult(`${OUT}/${u.id}.json`, result);
       } finally {
         progress.start(`${u.id}:down`, `${u.id}: down`);
         if (handle !== reference) await handle.down();
@@ -464,13 +471,13 @@ if (!values['matrix-only']) {
                   .run(own, { stack: u.stack, quick, cap: settings.cap })
                   .catch((error: Error) => ({ failed: error.message }))
                   .finally(() => own.down());
-          await writeResult(`compare/${u.id}.json`, result);
+          await writeResult(`${OUT}/${u.id}.json`, result);
         }
     }
   } finally {
     for (const r of references.values()) await r.down();
   }
-  await writeResult('compare/run.json', {
+  await writeResult(`${OUT}/run.json`, {
     ...provenance(),
     stacks: units.map((u) => u.id),
     quick,

@@ -6,7 +6,7 @@ import {
 import type { Timings } from '@invoice/shared/flow/types';
 import { postAndWait, type Target } from '../bench/e2e';
 import type { StackHandle } from '../launcher/launcher';
-import { type Clock, type Spread, spread } from './closed-loop';
+import { type Clock, runsWithin, type Spread, spread } from './closed-loop';
 import { stackCpuMs } from './cpu';
 import { type RampOptions, runRamp } from './saturation';
 
@@ -70,14 +70,23 @@ export type EngineCell = SyntheticSpec & {
   samples: RunFigures[];
 };
 
-/** k synthetic runs of one (N, L), one after another, after one warm-up run. */
+/**
+ * k synthetic runs of one (N, L), one after another, after one warm-up run. With a `budgetMs`,
+ * k shrinks (to no fewer than 3) when the warm-up shows that k runs would not fit in it.
+ */
 export async function measureEngineCell(
   target: Target & { handle?: StackHandle },
   spec: SyntheticSpec,
-  runs: number,
+  maxRuns: number,
+  budgetMs?: number,
 ): Promise<EngineCell> {
   const pdf = await syntheticSpecPdf(spec);
-  await runSynthetic(target.apiUrl, pdf, spec); // first-run costs are not the engine's steady state
+  // First-run costs are not the engine's steady state; its time sizes the cell.
+  const warmup = await runSynthetic(target.apiUrl, pdf, spec);
+  const runs =
+    budgetMs === undefined
+      ? maxRuns
+      : runsWithin(warmup.ms, { budgetMs, min: Math.min(3, maxRuns), max: maxRuns });
   const cpuBefore = target.handle ? await stackCpuMs(target.handle) : undefined;
   const samples: RunFigures[] = [];
   let errors = 0;
@@ -107,6 +116,8 @@ export type EngineBenchOptions = {
   pages: number[];
   latencies: number[];
   runs: number;
+  /** a cell's time budget: fewer runs (not below 3) when `runs` of them would not fit */
+  cellBudgetMs?: number;
   /** the saturation part: concurrent workflows of `saturationPages` pages at L = 0 */
   saturation?: RampOptions & { pages: number };
 };
@@ -131,9 +142,9 @@ export async function runEngineBench(
       console.error(
         `[engine-bench] ${target.name} ${cells.length + 1}/${total}: N=${pages} L=${latencyMs} ms, ${options.runs} runs`,
       );
-      const cell = await measureEngineCell(target, { pages, latencyMs }, options.runs);
+      const cell = await measureEngineCell(target, { pages, latencyMs }, options.runs, options.cellBudgetMs);
       console.error(
-        `[engine-bench]   ${cell.msPerActivity.median} ms/activity (${cell.msPerActivity.min}–${cell.msPerActivity.max}), workflow ${cell.e2eMs.median} ms, ${cell.errors} errors`,
+        `[engine-bench]   ${cell.runs} runs: ${cell.msPerActivity.median} ms/activity (${cell.msPerActivity.min}–${cell.msPerActivity.max}), workflow ${cell.e2eMs.median} ms, ${cell.errors} errors`,
       );
       cells.push(cell);
     }
@@ -164,6 +175,7 @@ export async function runEngineBench(
         workflowsPerSec: perSec,
         activitiesPerSec: unitsPerSec,
       })),
+      skipped: saturation.skipped,
       knee: saturation.knee && {
         clients: saturation.knee.clients,
         workflowsPerSec: saturation.knee.perSec,

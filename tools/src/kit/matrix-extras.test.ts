@@ -67,6 +67,7 @@ const engineOnly = (perActivity: number[]): EngineOnlyJson => ({
       { ...step(1, 20, 60), workflowsPerSec: 20, activitiesPerSec: 240 },
       { ...step(4, 50, 100), workflowsPerSec: 50, activitiesPerSec: 600 },
     ],
+    skipped: [],
     knee: {
       clients: 4,
       workflowsPerSec: 50,
@@ -98,6 +99,7 @@ const saturation: SaturationResult = {
     { ...step(1, 2, 3000), invoicesPerSec: 2, pagesPerSec: 20, maxLlmInFlight: 10 },
     { ...step(8, 3, 9000), invoicesPerSec: 3, pagesPerSec: 30, maxLlmInFlight: 32 },
   ],
+  skipped: [16, 32],
   knee: { clients: 1, invoicesPerSec: 2, pagesPerSec: 20, p99: 3000, unloadedP99: 3000, p99Limit: 6000 },
 };
 const results: ExtrasResult[] = [
@@ -142,6 +144,8 @@ describe('engine-only and saturation sections', () => {
     const sat = saturationSection(results, labels, (r) => `<svg>${r.map((x) => x.stack).join(',')}</svg>`);
     expect(sat.lines.join('\n')).toContain('lognormal latency, median 800 ms, σ 0.5, at most C = 32');
     expect(sat.charts[0]!.svg).toBe('<svg>TEMPORAL,CUSTOM-ENGINE</svg>');
+    // a ramp stopped past its knee lists what it did not run
+    expect(sat.lines.join('\n')).toContain('| TEMPORAL | 32 | not run: the ramp stopped past the knee |');
     expect(engineOnlySection([{ stack: 'dapr' }], labels).lines).toEqual([]);
     // a step that finished nothing inside its window has no latency to show
     const empty = {
@@ -179,6 +183,24 @@ describe('decisionExtras', () => {
     expect(claimsExtras.temporal?.activitiesPerSec).toEqual({ median: 600, lo: 588, hi: 612, n: 5 });
     expect(claimsExtras.temporal?.simpleWorkflowMs?.median).toBe(37.5);
     expect(claimsExtras['custom-engine']).toBeUndefined();
+  });
+});
+
+describe('a second run', () => {
+  it('widens the intervals before ranking: apart in one run but not across both is a tie', () => {
+    const first = { label: labels.label, rankable: labels.rankable };
+    expect(engineOnlySection(results, first).lines.join('\n')).toContain(
+      'CUSTOM-ENGINE cheaper per activity than TEMPORAL',
+    );
+    // The custom engine's second run lands inside Temporal's interval.
+    const again = { stack: 'custom-engine', engineOnly: engineOnly([9, 10, 11, 12, 13, 14]) };
+    const both = { ...first, second: (stack: string) => (stack === 'custom-engine' ? again : undefined) };
+    const md = engineOnlySection(results, both).lines.join('\n');
+    expect(md).not.toContain('CUSTOM-ENGINE cheaper per activity than TEMPORAL');
+    expect(md).toContain('CUSTOM-ENGINE ≈ TEMPORAL');
+    const widened = decisionExtras(results, both.second).extras['custom-engine']?.engineMsPerActivity;
+    expect(widened?.interval.median).toBe(1.25);
+    expect(widened?.interval.hi).toBeGreaterThanOrEqual(13);
   });
 });
 

@@ -18,12 +18,14 @@ import {
   type Chart,
   cpuComparisonLines,
   decisionExtras,
+  engineOnlyOf,
   engineOnlySection,
+  msPerActivity,
   saturationSection,
 } from './matrix-extras';
 import { RESULTS_DIR } from './results';
 import { saturationChart } from './saturation';
-import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary } from './stats';
+import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary, widenSummary } from './stats';
 import { barChart, lineChart, type Point } from './svg';
 
 type ChaosBatch = {
@@ -128,14 +130,59 @@ export function ranking(
 ): string {
   const entries = results
     .filter(rankable)
-    .map((r) => ({ name: label(r.stack), value: value(r) }))
+    .map((r) => ({ name: label(r.stack), value: confirmed(r, value) }))
     .filter((e): e is { name: string; value: Summary } => !!e.value && e.value.n > 0);
   if (entries.length < 2) return 'fewer than two rankable stacks measured';
   return rankingSentence(entries, lowerIs);
 }
 
-async function loadResults() {
-  const dir = join(RESULTS_DIR, 'compare');
+/** The second run (`pnpm compare --rerun`), by stack id; empty when there is none. */
+let secondRun = new Map<string, StackResult>();
+/** A figure's summary with its interval widened by the second run's (stats.ts widenSummary). */
+function confirmed<R extends { stack: string }>(r: R, value: (r: R) => Summary | undefined) {
+  const first = value(r);
+  const second = secondRun.get(r.stack) as R | undefined;
+  return first && second ? widenSummary(first, value(second)) : first;
+}
+
+/** The directory a second `pnpm compare --rerun` writes, read beside docs/results/compare/. */
+export const RERUN_DIR = 'compare-rerun';
+
+/** "## Second run, side by side": the figures the matrix ranks on, from both runs. */
+function secondRunSection(ok: StackResult[]): string[] {
+  const figures: Array<[string, (r: StackResult) => Summary | undefined]> = [
+    ['ratio to ideal, N = 50, L = 500', (r) => rowAt(r, 50, 500)?.ratio],
+    ['dispatch overhead ms, N = 50, L = 500', (r) => rowAt(r, 50, 500)?.measured.dispatchOverhead],
+    ['ratio to ideal, N = 10, L = 500', (r) => rowAt(r, 10, 500)?.ratio],
+    ['CPU-ms per invoice', (r) => r.cpu?.cpuMsPerInvoice],
+    ['engine-only ms per activity, N = 100, L = 0', (r) => {
+      const e = engineOnlyOf(r);
+      return e && msPerActivity(e, 100, 0);
+    }],
+    ['engine-only CPU-ms per workflow', (r) => engineOnlyOf(r)?.cpu?.cpuMsPerWorkflow],
+  ];
+  const rows = ok.flatMap((r) => {
+    const again = secondRun.get(r.stack);
+    if (!again) return [];
+    return figures.flatMap(([name, value]) => {
+      const a = value(r);
+      const b = value(again);
+      if (!a?.n && !b?.n) return [];
+      return [[label(r.stack), name, formatSummary(a), formatSummary(b)]];
+    });
+  });
+  return [
+    '## Second run, side by side',
+    '',
+    'The figures the rankings above rest on, from the first run (the tables) and the second (`docs/results/compare-rerun/`). A ranking is stated only where the two runs’ intervals, taken together, are apart.',
+    '',
+    table(['stack', 'figure', 'first run', 'second run'], rows),
+    '',
+  ];
+}
+
+async function loadResults(sub = 'compare') {
+  const dir = join(RESULTS_DIR, sub);
   const files = (await readdir(dir).catch(() => [])).filter(
     (f) => f.endsWith('.json') && !['run.json', 'kit-overhead.json'].includes(f),
   );
@@ -152,7 +199,11 @@ async function loadResults() {
  * the charts folder and returns markdown lines (empty when its data is absent).
  */
 export type ExtraSection = (results: StackResult[], charts: string) => Promise<string[]>;
-const labels = { label: (s: string) => label(s), rankable };
+const labels = {
+  label: (s: string) => label(s),
+  rankable,
+  second: (stack: string) => secondRun.get(stack),
+};
 const withCharts =
   (section: (results: StackResult[]) => { lines: string[]; charts: Chart[] }): ExtraSection =>
   async (results, charts) => {
@@ -175,6 +226,8 @@ const pt = (x: number, s: Summary): Point => [x, s.median, s.ci[0], s.ci[1]];
 /** Regenerates docs/comparison-matrix.md and its SVG charts from docs/results/compare/*.json. */
 export async function writeMatrix(): Promise<string> {
   const { results, run, kit } = await loadResults();
+  const rerun = await loadResults(RERUN_DIR);
+  secondRun = new Map(rerun.results.filter((r) => !r.failed).map((r) => [r.stack, r]));
   const ok = results.filter((r) => !r.failed);
   const out: string[] = [];
   const charts = join(REPO_ROOT, 'docs/charts');
@@ -211,6 +264,11 @@ export async function writeMatrix(): Promise<string> {
   out.push(
     '- **Every number** below comes from the JSON file named under its table, in `docs/results/compare/`.',
   );
+  out.push(
+    secondRun.size
+      ? `- **Reproduced by a second run**: \`${rerun.run.command ?? 'pnpm compare --rerun'}\` (${rerun.run.date ?? '?'}${rerun.run.wallSeconds ? `, ${Math.round(rerun.run.wallSeconds / 60)} min` : ''}; JSON in \`docs/results/${RERUN_DIR}/\`). The tables show the first run; a ranking is stated only where the intervals of **both** runs, taken together, do not overlap, so every ranking below holds in each run. The headline figures of both runs are [side by side](#second-run-side-by-side).`
+      : `- **Not reproduced yet**: no second run in \`docs/results/${RERUN_DIR}/\` (\`pnpm compare --rerun\`), so every ranking rests on one run.`,
+  );
   for (const [stack, why] of Object.entries(STAND_INS))
     out.push(
       `- **†** ${label(stack).replace(/[†‡]? \(stand-in\)/, '')} is a stand-in: ${why}; its timings and costs are not the Functions host's (see azure-durable-functions/SPEC.md). Its cells are shown and labelled, and it is left out of every ranking.`,
@@ -224,7 +282,7 @@ export async function writeMatrix(): Promise<string> {
 
   // The decision table opens the matrix; claims, cost and citations close it (issue 18).
   const page = decisionPage(ok as Parameters<typeof decisionPage>[0], {
-    ...decisionExtras(ok),
+    ...decisionExtras(ok, labels.second),
     billing: ok.flatMap((r) => (r.billing && !('failed' in r.billing) ? [r.billing] : [])),
   });
   out.push(page.opening, '');
@@ -635,6 +693,7 @@ export async function writeMatrix(): Promise<string> {
   const sections = await readFile(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8').catch(
     () => '',
   );
+  if (secondRun.size) out.push(...secondRunSection(ok));
   out.push(page.closing, '');
   out.push(sections.replace('<!-- how-to-choose -->', howToChoose(ok)));
   const file = join(REPO_ROOT, 'docs/comparison-matrix.md');

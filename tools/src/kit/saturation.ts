@@ -6,6 +6,7 @@ import {
   type Clock,
   closedLoop,
   findKnee,
+  pastKnee,
   type RequestOutcome,
   type StepStats,
   stepStats,
@@ -19,6 +20,8 @@ export type RampOptions = {
   stepSeconds: number;
   /** uncounted start of each step, so the step is measured in its steady state */
   warmupSeconds: number;
+  /** stop after the first step past the knee (closed-loop.ts pastKnee); the skipped steps are listed */
+  stopPastKnee?: boolean;
 };
 
 export type RampStep = StepStats & { clients: number; unitsPerSec: number; maxLlmInFlight?: number };
@@ -36,6 +39,7 @@ export async function runRamp(o: {
   clock?: Clock;
 }) {
   const steps: RampStep[] = [];
+  const skipped: number[] = [];
   for (const [i, clients] of o.ramp.clients.entries()) {
     console.error(
       `[${o.label}] step ${i + 1}/${o.ramp.clients.length}: ${clients} client(s), ${o.ramp.warmupSeconds} s warm-up + ${o.ramp.stepSeconds} s`,
@@ -67,10 +71,17 @@ export async function runRamp(o: {
     console.error(
       `[${o.label}]   ${step.perSec}/s (${step.perSecBuckets.min}–${step.perSecBuckets.max}), p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms (n=${step.latencyMs.n}), ${step.errors} errors`,
     );
+    const rest = o.ramp.clients.slice(i + 1);
+    if (o.ramp.stopPastKnee && rest.length && pastKnee(steps.map((s) => ({ ...s, p99: s.latencyMs.p99 })))) {
+      skipped.push(...rest);
+      console.error(`[${o.label}]   past the knee: steps of ${rest.join(', ')} clients skipped`);
+      break;
+    }
   }
   const knee = findKnee(steps.map((s) => ({ ...s, p99: s.latencyMs.p99 })));
   return {
     steps,
+    skipped,
     knee: knee && {
       clients: knee.step.clients,
       perSec: knee.step.perSec,
@@ -114,7 +125,7 @@ export async function runSaturation(target: Target, options: SaturationOptions, 
   });
   // First-run costs (JIT, the renderer's fonts, connections) would otherwise land in the first step.
   await timeInvoice(target.apiUrl, options.pages);
-  const { steps, knee } = await runRamp({
+  const { steps, skipped, knee } = await runRamp({
     label: `saturation ${target.name}`,
     ramp: options,
     unitsPerRequest: options.pages,
@@ -135,6 +146,8 @@ export async function runSaturation(target: Target, options: SaturationOptions, 
       invoicesPerSec: perSec,
       pagesPerSec: unitsPerSec,
     })),
+    /** client counts not run: the ramp stopped past the knee */
+    skipped,
     knee: knee && {
       clients: knee.clients,
       invoicesPerSec: knee.perSec,

@@ -98,6 +98,16 @@ export function compareIntervals(a: Pick<Summary, 'ci'>, b: Pick<Summary, 'ci'>)
 export type Ranked<T> = { name: string; value: T };
 
 /**
+ * `a` with its interval widened to cover `b`'s too: a second run of the same cell. Two stacks
+ * whose widened intervals are still apart are apart in both runs, in the same direction, and
+ * across them; that is the only ranking the matrix states once a second run exists.
+ */
+export function widenSummary(a: Summary, b: Summary | undefined): Summary {
+  if (!b?.n || !Number.isFinite(b.median)) return a;
+  return { ...a, ci: [Math.min(a.ci[0], b.ci[0]), Math.max(a.ci[1], b.ci[1])] };
+}
+
+/**
  * Every pair of entries as a statement that holds: "A < B" where A's interval lies below B's,
  * "A ≈ B" (tie within noise) otherwise. Sorted by median, so the lowest comes first.
  */

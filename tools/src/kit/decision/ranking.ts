@@ -13,6 +13,10 @@ export const TIE = 'tie within noise';
 
 export const pointInterval = (value: number): Interval => ({ median: value, lo: value, hi: value, n: 1 });
 
+/** `a` widened to cover `b` (the same figure from a second run); see stats.ts widenSummary. */
+export const widenInterval = (a: Interval, b: Interval | undefined): Interval =>
+  b ? { ...a, lo: Math.min(a.lo, b.lo), hi: Math.max(a.hi, b.hi) } : a;
+
 /** true when the two intervals share at least one value (touching counts as overlap). */
 export const overlaps = (a: Interval, b: Interval) => a.lo <= b.hi && b.lo <= a.hi;
 
