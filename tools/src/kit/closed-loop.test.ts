@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { closedLoop, findKnee, pastKnee, type RequestRecord, runsWithin, spread, stepStats } from './closed-loop';
-import { activitiesPerWorkflow, runFigures } from './engine-bench';
+import {
+  closedLoop,
+  findKnee,
+  pastKnee,
+  type RequestRecord,
+  runsWithin,
+  spread,
+  stepStats,
+} from './closed-loop';
+import { activitiesPerWorkflow, predictRunMs, runFigures } from './engine-bench';
 import { cpuMsFromStat } from './resources';
 import { saturationChart } from './saturation';
 
@@ -124,6 +132,19 @@ describe('runsWithin: counted runs that fit a cell budget', () => {
     expect(runsWithin(11_000, o)).toBe(4);
     expect(runsWithin(60_000, o)).toBe(3);
     expect(runsWithin(Number.NaN, o)).toBe(5);
+  });
+});
+
+describe('predictRunMs: a cell too slow to run', () => {
+  const cell = (pages: number, latencyMs: number, median: number) => ({
+    pages,
+    latencyMs,
+    e2eMs: { median, min: median, max: median, n: 3 },
+  });
+  it('extrapolates linearly in N from the two largest smaller cells at the same L', () => {
+    const cells = [cell(1, 0, 4_500), cell(10, 0, 6_000), cell(100, 0, 11_400), cell(100, 100, 1)];
+    expect(predictRunMs(cells, { pages: 1000, latencyMs: 0 })).toBe(65_400);
+    expect(predictRunMs(cells, { pages: 1000, latencyMs: 100 })).toBeUndefined();
   });
 });
 

@@ -72,7 +72,7 @@ export type EngineCell = SyntheticSpec & {
 
 /**
  * k synthetic runs of one (N, L), one after another, after one warm-up run. With a `budgetMs`,
- * k shrinks (to no fewer than 3) when the warm-up shows that k runs would not fit in it.
+ * k shrinks (to as few as one: n says so) when the warm-up shows that k runs would not fit in it.
  */
 export async function measureEngineCell(
   target: Target & { handle?: StackHandle },
@@ -83,10 +83,7 @@ export async function measureEngineCell(
   const pdf = await syntheticSpecPdf(spec);
   // First-run costs are not the engine's steady state; its time sizes the cell.
   const warmup = await runSynthetic(target.apiUrl, pdf, spec);
-  const runs =
-    budgetMs === undefined
-      ? maxRuns
-      : runsWithin(warmup.ms, { budgetMs, min: Math.min(3, maxRuns), max: maxRuns });
+  const runs = budgetMs === undefined ? maxRuns : runsWithin(warmup.ms, { budgetMs, min: 1, max: maxRuns });
   const cpuBefore = target.handle ? await stackCpuMs(target.handle) : undefined;
   const samples: RunFigures[] = [];
   let errors = 0;
@@ -112,11 +109,29 @@ export async function measureEngineCell(
   };
 }
 
+/**
+ * One run's wall time at `spec`, extrapolated linearly in N from the two largest cells already
+ * measured at the same L; undefined with fewer than two.
+ */
+export function predictRunMs(
+  cells: ReadonlyArray<Pick<EngineCell, 'pages' | 'latencyMs' | 'e2eMs'>>,
+  spec: SyntheticSpec,
+): number | undefined {
+  const same = cells
+    .filter((c) => c.latencyMs === spec.latencyMs && c.pages < spec.pages && Number.isFinite(c.e2eMs.median))
+    .sort((a, b) => a.pages - b.pages)
+    .slice(-2);
+  if (same.length < 2) return undefined;
+  const [a, b] = same as [(typeof same)[0], (typeof same)[0]];
+  const slope = Math.max(0, (b.e2eMs.median - a.e2eMs.median) / (b.pages - a.pages));
+  return b.e2eMs.median + slope * (spec.pages - b.pages);
+}
+
 export type EngineBenchOptions = {
   pages: number[];
   latencies: number[];
   runs: number;
-  /** a cell's time budget: fewer runs (not below 3) when `runs` of them would not fit */
+  /** a cell's time budget: fewer runs (as few as one) when `runs` of them would not fit */
   cellBudgetMs?: number;
   /** the saturation part: concurrent workflows of `saturationPages` pages at L = 0 */
   saturation?: RampOptions & { pages: number };
@@ -136,9 +151,17 @@ export async function runEngineBench(
   clock?: Clock,
 ) {
   const cells: EngineCell[] = [];
+  const skipped: Array<{ pages: number; latencyMs: number; why: string }> = [];
   const total = options.pages.length * options.latencies.length;
   for (const latencyMs of options.latencies) {
     for (const pages of options.pages) {
+      const predicted = options.cellBudgetMs && predictRunMs(cells, { pages, latencyMs });
+      if (predicted && options.cellBudgetMs && predicted > 2 * options.cellBudgetMs) {
+        const why = `one run predicted at ${Math.round(predicted / 1000)} s from the smaller N, over twice the cell budget of ${options.cellBudgetMs / 1000} s`;
+        console.error(`[engine-bench] ${target.name}: N=${pages} L=${latencyMs} ms skipped: ${why}`);
+        skipped.push({ pages, latencyMs, why });
+        continue;
+      }
       console.error(
         `[engine-bench] ${target.name} ${cells.length + 1}/${total}: N=${pages} L=${latencyMs} ms, ${options.runs} runs`,
       );
@@ -168,6 +191,7 @@ export async function runEngineBench(
     stack: target.name,
     options,
     cells,
+    skipped,
     saturation: saturation && {
       pages: options.saturation!.pages,
       steps: saturation.steps.map(({ perSec, unitsPerSec, ...rest }) => ({

@@ -1,6 +1,7 @@
 import type { Timings } from '@invoice/shared/flow/types';
 import { invoiceOf, type Target, timeInvoice } from '../bench/e2e';
 import { mockLlm } from '../mock-llm/remote';
+import { runsWithin } from './closed-loop';
 import { formatSummary, median, pairedRatios, type Summary, summarize } from './stats';
 
 /** One cell of the sweep: N pages at mock-LLM latency L, k interleaved runs. */
@@ -17,7 +18,11 @@ export type SweepOptions = {
   /** fewer runs from this many pages on (big cells cost the most and rank the least) */
   bigPages?: number;
   bigRuns?: number;
+  /** the latencies big cells run at (all when absent) */
+  bigLatencies?: number[];
   warmupEveryCell?: boolean;
+  /** a cell's time budget: fewer runs (not below 3) when the first pair shows `runs` would not fit */
+  cellBudgetMs?: number;
   /** called before each cell, for progress lines */
   onCell?: (cell: CellPlan, index: number, total: number) => void;
 };
@@ -27,6 +32,8 @@ export function planCells(o: Omit<SweepOptions, 'onCell'>): CellPlan[] {
   const cells: CellPlan[] = [];
   for (const latencyMs of o.latencies)
     for (const pages of o.pages) {
+      const big = o.bigPages !== undefined && pages >= o.bigPages;
+      if (big && o.bigLatencies && !o.bigLatencies.includes(latencyMs)) continue;
       const headline = o.headline?.some((h) => h.pages === pages && h.latencyMs === latencyMs);
       const runs = headline
         ? (o.headlineRuns ?? o.runs)
@@ -168,20 +175,38 @@ export async function sweep(target: Target, reference: Target, options: SweepOpt
     }
     const measured: RunSample[] = [];
     const ideal: RunSample[] = [];
-    for (let k = 0; k < cell.runs; k++) {
+    let runs = cell.runs;
+    for (let k = 0; k < runs; k++) {
+      const began = performance.now();
       measured.push(await oneRun(target, cell.pages));
       ideal.push(same ? measured[k]! : await oneRun(reference, cell.pages));
+      // The first pair sizes the cell: a slow stack gets fewer runs (n says so), not an hour.
+      if (k === 0 && options.cellBudgetMs)
+        runs = runsWithin(performance.now() - began, {
+          budgetMs: options.cellBudgetMs,
+          min: Math.min(3, cell.runs),
+          max: cell.runs,
+        });
     }
     raw.push({ pages: cell.pages, latencyMs: cell.latencyMs, measured, ideal });
-    rows.push(toRow(cell, measured, ideal));
+    rows.push(toRow({ ...cell, runs }, measured, ideal));
   }
   return { rows, raw };
 }
 
 /** Rough seconds a cell takes (both targets), for the ETA before anything was measured. */
-export function estimateCellSeconds(cell: CellPlan, sameTarget = false): number {
+export function estimateCellSeconds(
+  cell: CellPlan,
+  sameTarget = false,
+  extraPerRunS = 0,
+  cellBudgetMs?: number,
+): number {
   const one = 0.15 + 0.03 * cell.pages + cell.latencyMs / 1000;
-  return cell.runs * one * (sameTarget ? 1 : 2) + one * 2;
+  const pair = one + extraPerRunS + (sameTarget ? 0 : one);
+  const runs = cellBudgetMs
+    ? runsWithin(pair * 1000, { budgetMs: cellBudgetMs, min: Math.min(3, cell.runs), max: cell.runs })
+    : cell.runs;
+  return runs * pair + one * 2 + extraPerRunS;
 }
 
 /** A row as one flat line for a printed table. */

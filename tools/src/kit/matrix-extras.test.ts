@@ -61,6 +61,7 @@ const engineOnly = (perActivity: number[]): EngineOnlyJson => ({
     saturation: { clients: [1, 4], stepSeconds: 10, warmupSeconds: 3, pages: 10 },
   },
   cells: [cellOf(1, 0, perActivity), cellOf(100, 0, perActivity)],
+  skipped: [],
   saturation: {
     pages: 10,
     steps: [

@@ -107,7 +107,7 @@ export function engineOnlySection(results: ExtrasResult[], l: Labels): { lines: 
   const sat = o.saturation;
   const out: string[] = ['## Engine-only benchmark (synthetic activities)', ''];
   out.push(
-    `Each stack's own orchestration file over the synthetic activity set (\`ACTIVITY_MODE=synthetic\`, shared/src/flow/synthetic.ts): no PDF is rendered and no LLM is called, each activity just waits L ms, so what is left is what the engine costs. One workflow at a time, N = ${o.pages.join(', ')} × L = ${o.latencies.join(', ')} ms, ${o.cellBudgetMs ? `up to ${o.runs} counted runs per cell after one warm-up run (fewer, never below 3, where the warm-up run shows that ${o.runs} would not fit in ${o.cellBudgetMs / 1000} s: n says how many)` : `${o.runs} counted runs per cell after one warm-up run`}, on a fresh instance started for this part with the same cap. **ms per activity** = (total − L) / (N + 2), median (min–max over the runs); **workflow ms** is client-side, POST until the 200; **CPU per workflow** is every process of the stack, the mock LLM excluded, over the counted runs.`,
+    `Each stack's own orchestration file over the synthetic activity set (\`ACTIVITY_MODE=synthetic\`, shared/src/flow/synthetic.ts): no PDF is rendered and no LLM is called, each activity just waits L ms, so what is left is what the engine costs. One workflow at a time, N = ${o.pages.join(', ')} × L = ${o.latencies.join(', ')} ms, ${o.cellBudgetMs ? `up to ${o.runs} counted runs per cell after one warm-up run (fewer, as few as one, where the warm-up run shows that ${o.runs} would not fit in ${o.cellBudgetMs / 1000} s: n says how many)` : `${o.runs} counted runs per cell after one warm-up run`}, on a fresh instance started for this part with the same cap. **ms per activity** = (total − L) / (N + 2), median (min–max over the runs); **workflow ms** is client-side, POST until the 200; **CPU per workflow** is every process of the stack, the mock LLM excluded, over the counted runs.`,
     '',
   );
   const cells = [...new Set(measured.flatMap(({ e }) => e.cells.map((c) => `${c.pages}:${c.latencyMs}`)))];
@@ -189,16 +189,18 @@ export function engineOnlySection(results: ExtrasResult[], l: Labels): { lines: 
       table(
         ['stack', 'clients', 'workflows/s', 'activities/s', 'p50 ms', 'p99 ms', 'errors', 'knee'],
         ramped.flatMap(({ r, e }) =>
-          e.saturation!.steps.map((s) => [
-            l.label(r.stack),
-            s.clients,
-            `${s.workflowsPerSec} (${s.perSecBuckets.min}–${s.perSecBuckets.max})`,
-            s.activitiesPerSec,
-            ms(s.latencyMs.p50),
-            p99(s.latencyMs),
-            s.errors,
-            e.saturation!.knee?.clients === s.clients ? '◀ knee' : '',
-          ]).concat(skippedRows(l.label(r.stack), e.saturation!.skipped, 8)),
+          e
+            .saturation!.steps.map((s) => [
+              l.label(r.stack),
+              s.clients,
+              `${s.workflowsPerSec} (${s.perSecBuckets.min}–${s.perSecBuckets.max})`,
+              s.activitiesPerSec,
+              ms(s.latencyMs.p50),
+              p99(s.latencyMs),
+              s.errors,
+              e.saturation!.knee?.clients === s.clients ? '◀ knee' : '',
+            ])
+            .concat(skippedRows(l.label(r.stack), e.saturation!.skipped, 8)),
         ),
       ),
       '',
@@ -226,7 +228,11 @@ export function engineOnlySection(results: ExtrasResult[], l: Labels): { lines: 
 }
 
 /** Rows for the steps a ramp did not run because it had passed its knee (saturation.ts stopPastKnee). */
-function skippedRows(stack: string, skipped: number[] | undefined, columns: number): Array<Array<string | number>> {
+function skippedRows(
+  stack: string,
+  skipped: number[] | undefined,
+  columns: number,
+): Array<Array<string | number>> {
   return (skipped ?? []).map((clients) => [
     stack,
     clients,
@@ -267,17 +273,19 @@ export function saturationSection(
         'knee',
       ],
       measured.flatMap(({ r, s }) =>
-        s.steps.map((x) => [
-          l.label(r.stack),
-          x.clients,
-          `${x.invoicesPerSec} (${x.perSecBuckets.min}–${x.perSecBuckets.max})`,
-          x.pagesPerSec,
-          ms(x.latencyMs.p50),
-          p99(x.latencyMs),
-          x.errors,
-          x.maxLlmInFlight ?? '-',
-          s.knee?.clients === x.clients ? '◀ knee' : '',
-        ]).concat(skippedRows(l.label(r.stack), s.skipped, 9)),
+        s.steps
+          .map((x) => [
+            l.label(r.stack),
+            x.clients,
+            `${x.invoicesPerSec} (${x.perSecBuckets.min}–${x.perSecBuckets.max})`,
+            x.pagesPerSec,
+            ms(x.latencyMs.p50),
+            p99(x.latencyMs),
+            x.errors,
+            x.maxLlmInFlight ?? '-',
+            s.knee?.clients === x.clients ? '◀ knee' : '',
+          ])
+          .concat(skippedRows(l.label(r.stack), s.skipped, 9)),
       ),
     ),
     '',

@@ -155,10 +155,13 @@ function secondRunSection(ok: StackResult[]): string[] {
     ['dispatch overhead ms, N = 50, L = 500', (r) => rowAt(r, 50, 500)?.measured.dispatchOverhead],
     ['ratio to ideal, N = 10, L = 500', (r) => rowAt(r, 10, 500)?.ratio],
     ['CPU-ms per invoice', (r) => r.cpu?.cpuMsPerInvoice],
-    ['engine-only ms per activity, N = 100, L = 0', (r) => {
-      const e = engineOnlyOf(r);
-      return e && msPerActivity(e, 100, 0);
-    }],
+    [
+      'engine-only ms per activity, N = 100, L = 0',
+      (r) => {
+        const e = engineOnlyOf(r);
+        return e && msPerActivity(e, 100, 0);
+      },
+    ],
     ['engine-only CPU-ms per workflow', (r) => engineOnlyOf(r)?.cpu?.cpuMsPerWorkflow],
   ];
   const rows = ok.flatMap((r) => {
