@@ -277,7 +277,7 @@ export async function writeMatrix(): Promise<string> {
       `- **†** ${label(stack).replace(/[†‡]? \(stand-in\)/, '')} is a stand-in: ${why}; its timings and costs are not the Functions host's (see azure-durable-functions/SPEC.md). Its cells are shown and labelled, and it is left out of every ranking.`,
     );
   out.push(
-    '- **‡** Dapr runs daprd 1.18.2 with one part of an upstream change backported ([dapr/dapr#10372](https://github.com/dapr/dapr/pull/10372), merged, in no 1.18 release up to 1.18.3; checked 2026-12-01; [patch](../tools/engines/patches/)): a live workflow is no longer deactivated when a leftover wake-up reminder finds its inbox empty. The rest of #10372 (an idle reaper) is not backported. Without the patch, about half the runs at N = 50 wait out a fixed 1 s retry (see dapr/SPEC.md, "The 1-second steps"; `pnpm --filter @invoice/dapr bench --daprd stock` measures the release as tagged).',
+    '- **‡** Dapr runs daprd 1.18.2 with one part of an upstream change backported ([dapr/dapr#10372](https://github.com/dapr/dapr/pull/10372), merged, in no 1.18 release up to 1.18.3; checked 2026-12-02; [patch](../tools/engines/patches/)): a live workflow is no longer deactivated when a leftover wake-up reminder finds its inbox empty. The rest of #10372 (an idle reaper) is not backported. Without the patch, about half the runs at N = 50 wait out a fixed 1 s retry (see dapr/SPEC.md, "The 1-second steps"; `pnpm --filter @invoice/dapr bench --daprd stock` measures the release as tagged).',
   );
   for (const r of results.filter((x) => x.failed))
     out.push(`- **${label(r.stack)} failed in this run**: ${r.failed}`);
