@@ -91,6 +91,7 @@ describe('prefect crash recovery', () => {
       flow_runs: { state: { type: { any_: ['FAILED'] } } },
     });
     expect(others).toEqual([]);
+    console.log(`[poison pill] prefect: ${poisoned?.state?.message}`);
     expect(poisoned!.state?.type).toBe('FAILED');
     expect(poisoned!.state?.message).toMatch(/worker_lost: split unreachable/);
     const split = await stack.taskRun(poisoned!.name, 'split');
