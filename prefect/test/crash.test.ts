@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FlowRun } from '../src/prefect-rest';
 import {
   expectGolden,
   type PrefectStack,
@@ -14,6 +17,8 @@ import {
 // SIGKILL mid fan-out, then restart: what Prefect's persisted results + resubmission buy. One stack.
 let stack: PrefectStack;
 beforeAll(async () => {
+  // TEST ONLY: lets an upload's marker make split kill its service (shared/src/flow/test-faults.ts).
+  process.env.SPLIT_TEST_FAULTS = '1';
   stack = await startPrefect();
 });
 afterAll(async () => {
@@ -70,5 +75,37 @@ describe('prefect crash recovery', () => {
       await stack.handle.kill('prefect-server', 'SIGKILL');
       await stack.handle.restart('prefect-server');
     });
+  });
+
+  it("a split that kills its service every time fails the run after the split policy's 3 attempts; the other invoice completes", {
+    timeout: 240_000,
+  }, async () => {
+    const { handle } = stack;
+    await expectPoisonPillFails(
+      { handle, apiUrl: handle.apiUrl, llmUrl: handle.llmUrl },
+      { worker: 'split', attempts: SPLIT_RETRY_POLICY.maxAttempts, code: /worker_lost/, timeoutMs: 180_000 },
+    );
+    // The poisoned run is the file's only failed flow run so far; its split task run got every
+    // attempt of the split policy (3), not the LLM policy's 6, and Prefect's state says why.
+    const [poisoned, ...others] = await stack.rest.post<FlowRun[]>('/flow_runs/filter', {
+      flow_runs: { state: { type: { any_: ['FAILED'] } } },
+    });
+    expect(others).toEqual([]);
+    console.log(`[poison pill] prefect: ${poisoned?.state?.message}`);
+    expect(poisoned!.state?.type).toBe('FAILED');
+    expect(poisoned!.state?.message).toMatch(/worker_lost: split unreachable/);
+    const split = await stack.taskRun(poisoned!.name, 'split');
+    expect(split.run_count).toBe(SPLIT_RETRY_POLICY.maxAttempts);
+    expect(split.state?.type).toBe('FAILED');
+  });
+
+  it('a split over the work budget fails the run at once, on its first attempt (retry_condition_fn says no)', {
+    timeout: 120_000,
+  }, async () => {
+    const id = await expectOverBudgetNotRetried(stack.handle.apiUrl);
+    const split = await stack.taskRun(id, 'split');
+    expect(split.run_count).toBe(1);
+    expect(split.state?.type).toBe('FAILED');
+    expect((await stack.flowRun(id)).state?.message).toMatch(/split answered 422 split_budget_exceeded/);
   });
 });

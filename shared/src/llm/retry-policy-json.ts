@@ -1,17 +1,32 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SPLIT_RETRY_POLICY } from '../flow/split-policy';
 import { LLM_RETRY_POLICY } from './retry-policy';
 
 /**
- * LLM_RETRY_POLICY as JSON, for stacks whose orchestration is not TypeScript (prefect/ reads it
- * from Python). Generated, committed, and checked equal to the policy by retry-policy-json.test.ts,
- * so the policy still lives once: edit retry-policy.ts, then run `pnpm --filter @invoice/shared gen`.
+ * The retry policies as JSON, for stacks whose orchestration is not TypeScript (prefect/ reads
+ * them from Python). Generated, committed, and checked equal to the policies by
+ * retry-policy-json.test.ts, so each policy still lives once: edit retry-policy.ts or
+ * split-policy.ts, then run `pnpm --filter @invoice/shared gen`.
  */
-export const RETRY_POLICY_JSON_PATH = fileURLToPath(new URL('./retry-policy.json', import.meta.url));
+export const POLICY_JSON_FILES = [
+  {
+    name: 'LLM_RETRY_POLICY',
+    policy: LLM_RETRY_POLICY,
+    path: fileURLToPath(new URL('./retry-policy.json', import.meta.url)),
+  },
+  {
+    name: 'SPLIT_RETRY_POLICY',
+    policy: SPLIT_RETRY_POLICY,
+    path: fileURLToPath(new URL('../flow/split-policy.json', import.meta.url)),
+  },
+] as const;
 
-export const retryPolicyJson = () => `${JSON.stringify(LLM_RETRY_POLICY, null, 2)}\n`;
+export const policyJson = (policy: object) => `${JSON.stringify(policy, null, 2)}\n`;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(RETRY_POLICY_JSON_PATH, retryPolicyJson());
-  console.log(`wrote ${RETRY_POLICY_JSON_PATH}`);
+  for (const { policy, path } of POLICY_JSON_FILES) {
+    writeFileSync(path, policyJson(policy));
+    console.log(`wrote ${path}`);
+  }
 }
