@@ -1,8 +1,7 @@
 """The invoice flow on Prefect 3: split, one extract per page on a thread pool, aggregate.
 
-The activities stay TypeScript (shared/src/flow/activity-service.ts): each task POSTs to its
-service. Retries: SPLIT_RETRY_POLICY for split, LLM_RETRY_POLICY for the others (JSON generated
-from shared/). Results are persisted and cached by inputs: a re-run re-uses finished tasks.
+Each task POSTs to its TypeScript service (shared/src/flow/activity-service.ts), retried per the
+policies shared/ generates. Results persist, cached by inputs: a re-run re-uses finished tasks.
 """
 
 import json
@@ -21,20 +20,20 @@ POLICY = json.loads((REPO / "shared/src/llm/retry-policy.json").read_text())
 SPLIT_POLICY = json.loads((REPO / "shared/src/flow/split-policy.json").read_text())
 
 
-def delays(policy: dict) -> list[float]:  # before retry k = 1..maxAttempts-1: exponential backoff, in s
+def delays(p: dict) -> list[float]:  # before retry k = 1..maxAttempts-1: exponential backoff, in s
     return [
-        min(policy["maxDelayMs"], policy["initialDelayMs"] * policy["backoffMultiplier"] ** k) / 1000
-        for k in range(policy["maxAttempts"] - 1)
+        min(p["maxDelayMs"], p["initialDelayMs"] * p["backoffMultiplier"] ** k) / 1000
+        for k in range(p["maxAttempts"] - 1)
     ]
 
 
 DELAYS = delays(POLICY)
 MAX_IN_FLIGHT = int(os.environ.get("EXTRACT_MAX_CONCURRENT", "100"))
+# Per-attempt timeouts, as temporal/src/workflows.ts sets them: rendering may take minutes.
+TIMEOUT_S = {"split": 600, "extract": POLICY["attemptTimeoutMs"] / 1000 + 5, "aggregate": 120}
 
 
-class ActivityError(Exception):
-    """A failed service call, with the service's verdict when there is one (its 502 or 422 body)."""
-
+class ActivityError(Exception):  # a failed service call, with the service's verdict (its 502 or 422 body)
     def __init__(self, message: str, retryable: bool):
         super().__init__(message)
         self.retryable = retryable
@@ -44,7 +43,7 @@ def call(activity: str, payload: dict) -> dict:
     url = os.environ[f"{activity.upper()}_URL"]
     try:
         # The per-attempt timeout is the HTTP call's: a task timeout cannot interrupt a worker thread.
-        response = httpx.post(f"{url}/{activity}", json=payload, timeout=POLICY["attemptTimeoutMs"] / 1000 + 5)
+        response = httpx.post(f"{url}/{activity}", json=payload, timeout=TIMEOUT_S[activity])
     except httpx.HTTPError as error:
         # Refused or reset: the service died mid-call (a poison pill?) or is restarting. Retried.
         lost = "" if isinstance(error, httpx.TimeoutException) else "worker_lost: "
@@ -70,15 +69,9 @@ def retryable(_task, _task_run, state) -> bool:
     return not isinstance(error, ActivityError) or error.retryable
 
 
-def activity_task(policy: dict):
-    return task(
-        retries=policy["maxAttempts"] - 1,
-        retry_delay_seconds=delays(policy),
-        retry_jitter_factor=policy["jitter"],
-        retry_condition_fn=retryable,
-        persist_result=True,
-        cache_policy=INPUTS,
-    )
+def activity_task(p: dict):
+    retry = {"retries": p["maxAttempts"] - 1, "retry_delay_seconds": delays(p), "retry_jitter_factor": p["jitter"]}
+    return task(**retry, retry_condition_fn=retryable, persist_result=True, cache_policy=INPUTS)
 
 
 @activity_task(SPLIT_POLICY)
@@ -100,9 +93,7 @@ def aggregate(invoice_id: str, accepted_at: int, split_span: dict, extractions: 
 
 @flow(name="invoice", task_runner=ThreadPoolTaskRunner(max_workers=MAX_IN_FLIGHT), persist_result=True)
 def invoice(invoice_id: str, pdf_key: str, accepted_at: int, body_sha256: str | None = None) -> dict:
-    # body_sha256 (idempotent uploads only) is not used here: it is kept in the flow run's
-    # parameters, where the API reads it back to tell a repeat from another body (409).
-    del body_sha256
+    del body_sha256  # kept only in the run's parameters: the API tells a repeat from another body (409)
     pages = split(invoice_id, pdf_key)
     extractions = [f.result() for f in extract.map(unmapped(invoice_id), pages["pages"])]
     return aggregate(invoice_id, accepted_at, pages["span"], extractions)
