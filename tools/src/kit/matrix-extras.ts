@@ -110,7 +110,11 @@ export function engineOnlySection(results: ExtrasResult[], l: Labels): { lines: 
     `Each stack's own orchestration file over the synthetic activity set (\`ACTIVITY_MODE=synthetic\`, shared/src/flow/synthetic.ts): no PDF is rendered and no LLM is called, each activity just waits L ms, so what is left is what the engine costs. One workflow at a time, N = ${o.pages.join(', ')} × L = ${o.latencies.join(', ')} ms, ${o.cellBudgetMs ? `up to ${o.runs} counted runs per cell after one warm-up run (fewer, as few as one, where the warm-up run shows that ${o.runs} would not fit in ${o.cellBudgetMs / 1000} s: n says how many)` : `${o.runs} counted runs per cell after one warm-up run`}, on a fresh instance started for this part with the same cap. **ms per activity** = (total − L) / (N + 2), median (min–max over the runs); **workflow ms** is client-side, POST until the 200; **CPU per workflow** is every process of the stack, the mock LLM excluded, over the counted runs.`,
     '',
   );
-  const cells = [...new Set(measured.flatMap(({ e }) => e.cells.map((c) => `${c.pages}:${c.latencyMs}`)))];
+  const cells = [
+    ...new Set(
+      measured.flatMap(({ e }) => [...e.cells, ...(e.skipped ?? [])].map((c) => `${c.pages}:${c.latencyMs}`)),
+    ),
+  ];
   out.push(
     table(
       ['stack', 'N', 'L ms', 'ms per activity', 'workflow ms', 'CPU-ms per workflow', 'errors'],
@@ -118,6 +122,8 @@ export function engineOnlySection(results: ExtrasResult[], l: Labels): { lines: 
         cells.flatMap((key) => {
           const [N, L] = key.split(':').map(Number);
           const c = e.cells.find((x) => x.pages === N && x.latencyMs === L);
+          const skipped = e.skipped?.find((x) => x.pages === N && x.latencyMs === L);
+          if (skipped) return [[l.label(r.stack), N!, L!, `not run: ${skipped.why}`, '', '', '']];
           if (!c) return [];
           return [
             [
