@@ -1,0 +1,96 @@
+/**
+ * The Prefect stack with its server on PostgreSQL (`--set variant=postgres`; Debian binaries
+ * started by tools/src/engines/postgres.ts): one invoice golden with its flow run stored in
+ * PostgreSQL, and a SIGKILL + restart of PostgreSQL mid fan-out. One stack for the file.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { postgresBinDir } from '@invoice/tools/engines/postgres';
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  expectGolden,
+  type PrefectStack,
+  sample,
+  startPrefect,
+  submit,
+  until,
+  untilInFlight,
+} from './helpers';
+
+let stack: PrefectStack;
+let databaseUrl: string;
+beforeAll(async () => {
+  stack = await startPrefect({ variant: 'postgres' });
+  databaseUrl =
+    stack.handle.processes.find((p) => p.name === 'prefect-server')?.env
+      ?.PREFECT_SERVER_DATABASE_CONNECTION_URL ?? '';
+});
+afterAll(async () => {
+  await stack?.handle.down();
+});
+beforeEach(async () => {
+  await mockLlm.neutral(stack.handle.llmUrl);
+});
+
+/** One row of the server's own flow_run table, read with psql (the Debian client beside the server). */
+function storedFlowRun(invoiceId: string): { state: string; runCount: number } | undefined {
+  const { hostname, port, username } = new URL(databaseUrl.replace('postgresql+asyncpg', 'postgres'));
+  const out = execFileSync(
+    join(postgresBinDir(), 'psql'),
+    [
+      '-h',
+      hostname,
+      '-p',
+      port,
+      '-U',
+      username,
+      '-d',
+      'postgres',
+      '-At',
+      '-F',
+      ' ',
+      '-c',
+      `select state_type, run_count from flow_run where name = '${invoiceId.replace(/'/g, "''")}'`,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+  if (!out) return undefined;
+  const [state, runCount] = out.split(' ');
+  return { state: state!, runCount: Number(runCount) };
+}
+
+describe('prefect on PostgreSQL', () => {
+  it('one invoice ends golden, and its flow run is a row of PostgreSQL (no SQLite file)', {
+    timeout: 120_000,
+  }, async () => {
+    expect(databaseUrl).toMatch(/^postgresql\+asyncpg:\/\//);
+    const s = sample(3);
+    const id = await submit(stack.handle.apiUrl, s);
+    await expectGolden(await until(stack.handle.apiUrl, id, 90_000), s);
+    expect(storedFlowRun(id)).toEqual({ state: 'COMPLETED', runCount: 1 });
+    expect(existsSync(join(stack.handle.runDir, 'prefect.db'))).toBe(false);
+  });
+
+  it('SIGKILL of PostgreSQL mid fan-out, then a restart: the invoice still ends golden', {
+    timeout: 240_000,
+  }, async () => {
+    const { handle } = stack;
+    // Pages finish at different times, so the kill lands with some tasks done and some in flight.
+    await mockLlm.configure(handle.llmUrl, { latency: { kind: 'uniform', minMs: 500, maxMs: 6_000 } });
+    const s = sample(10);
+    const id = await submit(handle.apiUrl, s);
+    await untilInFlight(handle.llmUrl, 1);
+    await handle.kill('postgres', 'SIGKILL');
+    await handle.restart('postgres');
+    await expectGolden(await until(handle.apiUrl, id, 200_000), s);
+    const metrics = await mockLlm.metrics(handle.llmUrl);
+    const stored = storedFlowRun(id);
+    console.log(
+      `[prefect postgres: SIGKILL postgres] LLM calls ${metrics.totalCalls} for 10 pages; duplicate successes ${metrics.duplicateSuccesses}; flow run_count ${stored?.runCount}`,
+    );
+    expect(metrics.pages).toBe(10);
+    expect(stored?.state).toBe('COMPLETED');
+  });
+});
