@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { postgresBinDir } from '@invoice/tools/engines/postgres';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
@@ -82,13 +83,20 @@ describe('prefect on PostgreSQL', () => {
     const s = sample(10);
     const id = await submit(handle.apiUrl, s);
     await untilInFlight(handle.llmUrl, 1);
+    const killed = handle.pid('postgres');
     await handle.kill('postgres', 'SIGKILL');
     await handle.restart('postgres');
+    expect(handle.pid('postgres')).not.toBe(killed);
     await expectGolden(await until(handle.apiUrl, id, 200_000), s);
     const metrics = await mockLlm.metrics(handle.llmUrl);
     const stored = storedFlowRun(id);
+    // What the server saw of the kill (asyncpg's errors in its log), printed beside the duplicates.
+    const serverLog = await readFile(handle.logPath('prefect-server'), 'utf8');
+    const dbErrors =
+      serverLog.match(/unexpected postmaster exit|ConnectionRefusedError|CannotConnectNowError/g)?.length ??
+      0;
     console.log(
-      `[prefect postgres: SIGKILL postgres] LLM calls ${metrics.totalCalls} for 10 pages; duplicate successes ${metrics.duplicateSuccesses}; flow run_count ${stored?.runCount}`,
+      `[prefect postgres: SIGKILL postgres] LLM calls ${metrics.totalCalls} for 10 pages; duplicate successes ${metrics.duplicateSuccesses}; flow run_count ${stored?.runCount}; database errors in the server log ${dbErrors}`,
     );
     expect(metrics.pages).toBe(10);
     expect(stored?.state).toBe('COMPLETED');
