@@ -3,13 +3,12 @@
  * started by tools/src/engines/postgres.ts): one invoice golden with its flow run stored in
  * PostgreSQL, and a SIGKILL + restart of PostgreSQL mid fan-out. One stack for the file.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { postgresBinDir } from '@invoice/tools/engines/postgres';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { psqlRows } from '../src/state-size';
 import {
   expectGolden,
   type PrefectStack,
@@ -35,31 +34,13 @@ beforeEach(async () => {
   await mockLlm.neutral(stack.handle.llmUrl);
 });
 
-/** One row of the server's own flow_run table, read with psql (the Debian client beside the server). */
+/** The flow run's row in the server's own flow_run table. */
 function storedFlowRun(invoiceId: string): { state: string; runCount: number } | undefined {
-  const { hostname, port, username } = new URL(databaseUrl.replace('postgresql+asyncpg', 'postgres'));
-  const out = execFileSync(
-    join(postgresBinDir(), 'psql'),
-    [
-      '-h',
-      hostname,
-      '-p',
-      port,
-      '-U',
-      username,
-      '-d',
-      'postgres',
-      '-At',
-      '-F',
-      ' ',
-      '-c',
-      `select state_type, run_count from flow_run where name = '${invoiceId.replace(/'/g, "''")}'`,
-    ],
-    { encoding: 'utf8' },
-  ).trim();
-  if (!out) return undefined;
-  const [state, runCount] = out.split(' ');
-  return { state: state!, runCount: Number(runCount) };
+  const [row] = psqlRows(
+    databaseUrl,
+    `SELECT state_type, run_count FROM flow_run WHERE name = '${invoiceId}'`,
+  );
+  return row && { state: row[0]!, runCount: Number(row[1]) };
 }
 
 describe('prefect on PostgreSQL', () => {
@@ -72,6 +53,13 @@ describe('prefect on PostgreSQL', () => {
     await expectGolden(await until(stack.handle.apiUrl, id, 90_000), s);
     expect(storedFlowRun(id)).toEqual({ state: 'COMPLETED', runCount: 1 });
     expect(existsSync(join(stack.handle.runDir, 'prefect.db'))).toBe(false);
+    // compare's state step reads the same rows. At least the flow run and its 4 states
+    // (Scheduled, Pending, Running, Completed); task states arrive as events, maybe later.
+    const size = await stack.handle.topology.stateSize!(id);
+    console.log(
+      `[prefect postgres] state of a 3-page invoice: ${size.events} rows, ${size.bytes} B (${size.what})`,
+    );
+    expect(size.events).toBeGreaterThanOrEqual(1 + 4);
   });
 
   it('SIGKILL of PostgreSQL mid fan-out, then a restart: the invoice still ends golden', {
