@@ -9,7 +9,7 @@ import {
   mockLlmProcess,
   tsxCommand,
 } from '../tools/src/topologies/mock-llm';
-import { prefectStateSize } from './src/state-size';
+import { prefectPostgresStateSize, prefectStateSize } from './src/state-size';
 
 /** The venv tools/engines/prefect.sh builds once from prefect/requirements.lock (or PREFECT_VENV). */
 export function prefectVenv(repoRoot: string): string {
@@ -153,15 +153,10 @@ const topology: TopologyFactory = async (ctx) => {
     },
     sharedEnv: { ...localBlobEnv(ctx), LLM_URL: llm.url, PREFECT_API_URL: apiUrl },
     orchestrationFile: 'prefect/src/invoice_flow/flow.py',
-    stateSize:
+    stateSize: (invoiceId) =>
       variant === 'sqlite'
-        ? (invoiceId) =>
-            prefectStateSize(
-              join(ctx.runDir, 'prefect.db'),
-              prefectEnv.PREFECT_LOCAL_STORAGE_PATH!,
-              invoiceId,
-            )
-        : undefined,
+        ? prefectStateSize(join(ctx.runDir, 'prefect.db'), prefectEnv.PREFECT_LOCAL_STORAGE_PATH!, invoiceId)
+        : prefectPostgresStateSize(databaseUrl, prefectEnv.PREFECT_LOCAL_STORAGE_PATH!, invoiceId),
   };
 };
 export default topology;

@@ -54,6 +54,13 @@ export function prefectRest(apiUrl: string) {
   async function call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
     let lastError: Error = new Error('no attempt');
     let retryAfterMs = 0;
+    const started = Date.now();
+    // Said once a call needed retries: how long the server stayed locked (SQLite) or away (a restart).
+    const retried = (attempts: number, outcome: string) =>
+      attempts > 1 &&
+      console.error(
+        `[prefect-rest] ${method} ${path}: ${attempts} attempts over ${Date.now() - started} ms, ${outcome} (${lastError.message.slice(0, 80)})`,
+      );
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
         const response = await fetch(`${apiUrl}${path}`, {
@@ -62,6 +69,7 @@ export function prefectRest(apiUrl: string) {
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(30_000),
         });
+        if (response.status === 204 || response.ok) retried(attempt, 'then answered');
         if (response.status === 204) return undefined as T;
         if (response.ok) return (await response.json()) as T;
         retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1_000 || 0;
@@ -78,6 +86,7 @@ export function prefectRest(apiUrl: string) {
       if (attempt < ATTEMPTS) await sleep(Math.max(backoffMs(attempt), retryAfterMs));
       retryAfterMs = 0;
     }
+    retried(ATTEMPTS, 'gave up');
     throw lastError;
   }
   return {

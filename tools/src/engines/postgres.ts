@@ -174,6 +174,34 @@ function postmasterPid(dataDir: string): number | undefined {
   }
 }
 
+/**
+ * A restart right after a SIGKILL of the launcher's process group can find the old postmaster
+ * still exiting, or dead but not yet reaped (a zombie: its parent, runuser, died with it, and
+ * the container's pid 1 reaps late). postgres counts a zombie as alive (`kill(pid, 0)` succeeds)
+ * and refuses to start ("lock file postmaster.pid already exists", the same for the socket's). So: wait (up to 15 s) while
+ * the old postmaster runs, and remove the lock file of one that is dead.
+ */
+async function untilPreviousPostmasterGone(dataDir: string) {
+  const deadline = Date.now() + 15_000;
+  for (let pid = postmasterPid(dataDir); pid && Date.now() < deadline; ) {
+    let state = '';
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
+    } catch {
+      return; // no such process
+    }
+    if (state === 'Z' || state === 'X') {
+      // Its lock files: the data folder's and the socket's (the socket lives in the data folder).
+      for (const name of readdirSync(dataDir).filter(
+        (f) => f === 'postmaster.pid' || /^\.s\.PGSQL\.\d+\.lock$/.test(f),
+      ))
+        rmSync(join(dataDir, name), { force: true });
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function startPostgres(
   options: { port?: number; baseDir?: string } = {},
 ): Promise<PostgresInstance> {
@@ -226,6 +254,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dataDir = usableDataDir(arg('dir') ?? mkdtempSync(join(tmpdir(), 'ce-pg-')));
   const port = Number(arg('port') ?? 5432);
   initCluster(dataDir);
+  await untilPreviousPostmasterGone(dataDir);
   const child = spawnPostgres(dataDir, port, 'inherit');
   const stop = () => {
     const pid = postmasterPid(dataDir) ?? child.pid;

@@ -25,7 +25,10 @@ export function capSettings(stack: string, cap = MAX_ACTIVITIES_IN_FLIGHT): Reco
     case 'azure-durable-functions':
       return { DF_MAX_CONCURRENT_ACTIVITIES: n }; // host.json maxConcurrentActivityFunctions
     case 'prefect':
-      return { EXTRACT_MAX_CONCURRENT: n }; // the flow's ThreadPoolTaskRunner(max_workers)
+      // The flow's ThreadPoolTaskRunner(max_workers), on the PostgreSQL server: on SQLite the
+      // server answers 503 "database is locked" while 20 invoices arrive at once (prefect/SPEC.md,
+      // "SQLite under concurrent uploads"); Prefect's docs recommend PostgreSQL for production.
+      return { EXTRACT_MAX_CONCURRENT: n, variant: 'postgres' };
     default:
       return {}; // reference: Promise.all over the pages, no cap (N <= 200 < cap in the sweep)
   }
@@ -102,11 +105,11 @@ export const DURABILITY: Record<string, Durability> = {
     source: 'azure-durable-functions/test-host/history-log.ts',
   },
   prefect: {
-    fsyncPerCommit: 'no',
+    fsyncPerCommit: 'yes',
     statement:
-      'Prefect server on SQLite: it sets `journal_mode = WAL` and `synchronous = NORMAL` on every connection, so a state commit does not wait for an fsync. Task results are persisted as files in the local result storage.',
+      "Prefect server on PostgreSQL 15 (Debian), PostgreSQL's defaults (`fsync = on`, `synchronous_commit = on`): a state commit waits for its WAL to be flushed. PostgreSQL, not Prefect's default SQLite, because on SQLite the server answered 503 `database is locked` to uploads when 20 invoices arrived at once and chaos could not start them (prefect/SPEC.md); Prefect's docs call PostgreSQL \"best for production use, high availability, and multi-server deployments\". (On SQLite, `--set variant=sqlite`, it sets `journal_mode = WAL` and `synchronous = NORMAL`: no fsync per commit.) Task results are persisted as files in the local result storage.",
     source:
-      'prefect 3.9.1 src/prefect/server/database/configurations.py (`AioSqliteConfiguration.setup_sqlite`)',
+      'prefect/topology.ts (`variant=postgres`), tools/src/engines/postgres.ts (`postgresArgs`: no fsync or synchronous_commit override); https://docs.prefect.io/v3/concepts/server; prefect 3.9.1 src/prefect/server/database/configurations.py (`AioSqliteConfiguration.setup_sqlite`)',
   },
 };
 
