@@ -16,6 +16,7 @@ import {
   DURABILITY,
   isStandIn,
   MAX_ACTIVITIES_IN_FLIGHT,
+  PREFECT_CHAOS_LABEL,
   STAND_INS,
   shortenedHostJson,
   VARIANTS,
@@ -316,7 +317,8 @@ function planSteps(): Step[] {
           settings.statePages.reduce((a, n) => a + 2 + n * 0.04 + extra(n), 0) +
           (u.stack === 'reference' ? 0 : 3 + extra(10)),
       });
-      const kills = Math.min(settings.maxKills, heavy ? 8 : 4);
+      // Prefect: three services, server, worker, API and PostgreSQL.
+      const kills = Math.min(settings.maxKills, u.stack === 'prefect' ? 7 : heavy ? 8 : 4);
       // A killed Durable Functions host waits out its work items' visibility timeout (45 s
       // shortened, 5 min with Azure's defaults) before the restarted host takes them again.
       const waitedOut = u.stack === 'azure-durable-functions' ? (u.settings.DF_HOST_JSON ? 45 : 300) : 0;
@@ -520,6 +522,8 @@ if (!values['matrix-only']) {
           }).catch((error: Error) => ({ failed: error.message, kills: [], concurrent: undefined }));
           if (u.settings.DF_HOST_JSON === DF_SHORT_HOST_JSON)
             result.chaos = { ...(result.chaos as object), settingsNote: DF_SHORT_LABEL };
+          if (u.stack === 'prefect')
+            result.chaos = { ...(result.chaos as object), settingsNote: PREFECT_CHAOS_LABEL };
           result.loc = await linesOfCode(u.stack);
         }
         await writeResult(`${OUT}/${u.id}.json`, result);

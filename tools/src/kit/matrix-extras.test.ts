@@ -218,6 +218,7 @@ describe('Durable Functions chaos settings', () => {
     expect(chaosRecoveryBudgetMs('azure-durable-functions', {})).toBe(360_000);
     expect(chaosRecoveryBudgetMs('azure-durable-functions', { DF_HOST_JSON: '/tmp/h.json' })).toBe(90_000);
     expect(chaosRecoveryBudgetMs('temporal', {})).toBe(90_000);
+    expect(chaosRecoveryBudgetMs('prefect', {})).toBe(240_000);
   });
 
   it('shortens the storage provider timeouts and leaves the input alone', () => {
