@@ -43,7 +43,7 @@ const { values } = parseArgs({
     stacks: { type: 'string' },
     quick: { type: 'boolean', default: false },
     pages: { type: 'string' },
-    latencies: { type: 'string', default: '0,500' },
+    latencies: { type: 'string' },
     runs: { type: 'string' },
     headline: { type: 'string', default: '50:500,10:500' },
     'headline-runs': { type: 'string' },
@@ -81,7 +81,8 @@ const pick = (name: keyof typeof values, full: string, smoke: string) =>
 const list = (s: string) => s.split(',').filter(Boolean).map(Number);
 const settings = {
   pages: list(pick('pages', '1,10,50,200', '10,50')),
-  latencies: list(values.latencies),
+  // --quick: the headline latency only, where the matrix ranks.
+  latencies: list(pick('latencies', '0,500', '500')),
   runs: Number(pick('runs', '5', '3')),
   headline: values.headline
     .split(',')
@@ -94,7 +95,7 @@ const settings = {
   bigPages: Number(values['big-pages']),
   bigRuns: Number(pick('big-runs', '3', '2')),
   /** a latency cell's time budget: a stack slower than that gets fewer runs (not below 3) */
-  cellBudgetS: Number(pick('cell-budget', '40', '30')),
+  cellBudgetS: Number(pick('cell-budget', '40', '20')),
   cap: Number(values.cap),
   cpuInvoices: Number(pick('cpu-invoices', '10', '5')),
   cpuPages: Number(values['cpu-pages']),
@@ -114,8 +115,6 @@ const settings = {
  * defaults (30 s steps up to 64 clients) so one `pnpm compare` stays within its hour. The
  * JSON keeps them (`options`), and the matrix states them.
  */
-/** --rerun repeats what the matrix ranks on: ms per activity at N = 100, L = 0, and CPU per workflow. */
-const RERUN_ENGINE_ONLY = { pages: [100], latencies: [0] };
 export const ENGINE_ONLY_SIZES = {
   full: { pages: [1, 10, 100, 1000], latencies: [0, 100], runs: 5, cellBudgetMs: 30_000, cpuRuns: 10 },
   quick: { pages: [10, 100], latencies: [0], runs: 3, cellBudgetMs: 15_000, cpuRuns: 5 },
@@ -126,7 +125,7 @@ export const ENGINE_RAMP_SIZES = {
 };
 export const SATURATION_SIZES = {
   full: { clients: [1, 4, 16, 32], stepSeconds: 12, warmupSeconds: 3, stopPastKnee: true },
-  quick: { clients: [1, 4], stepSeconds: 8, warmupSeconds: 2, stopPastKnee: true },
+  quick: { clients: [1, 4], stepSeconds: 6, warmupSeconds: 2, stopPastKnee: true },
 };
 /** Seconds one ramp takes: warm-up + counted step + a drain of about one request per step. */
 const rampSeconds = (r: { clients: number[]; stepSeconds: number; warmupSeconds: number }, drainS: number) =>
@@ -147,10 +146,10 @@ const sweepOptions: Omit<SweepOptions, 'onCell'> = {
 
 /**
  * A variant (the custom engine with a full fsync per commit) answers one question, what the
- * disk costs: it runs only the headline cells, where the matrix ranks. So does a --rerun.
+ * disk costs: it runs only the headline cells, where the matrix ranks.
  */
 const sweepFor = (u: { variant?: BenchVariant }): Omit<SweepOptions, 'onCell'> =>
-  u.variant || values.rerun
+  u.variant
     ? {
         ...sweepOptions,
         pages: [...new Set(settings.headline.map((h) => h.pages))],
@@ -197,7 +196,7 @@ const EXTRA_PARTS: ExtraPart[] = [
     settings: { ACTIVITY_MODE: 'synthetic' },
     estimateS: (stack) => {
       const slow = stack === 'dapr' || stack === 'azure-durable-functions' ? 3 : 1;
-      const s = { ...ENGINE_ONLY_SIZES[size], ...(values.rerun && RERUN_ENGINE_ONLY) };
+      const s = ENGINE_ONLY_SIZES[size];
       const cell = (N: number, L: number) => {
         const one = L / 1000 + 0.05 + N * 0.004 * slow + extraRunSeconds(stack, N);
         if (one * 1000 > 2 * s.cellBudgetMs) return 0; // skipped (engine-bench.ts predictRunMs)
@@ -208,18 +207,18 @@ const EXTRA_PARTS: ExtraPart[] = [
         (slow > 1 ? 30 : 15) +
         cells +
         s.cpuRuns * (0.2 + extraRunSeconds(stack, 10)) +
-        (values.rerun ? 0 : rampSeconds(ENGINE_RAMP_SIZES[size], 1 + extraRunSeconds(stack, 10)))
+        rampSeconds(ENGINE_RAMP_SIZES[size], 1 + extraRunSeconds(stack, 10))
       );
     },
     run: async (h, c) => {
-      const s = { ...ENGINE_ONLY_SIZES[c.quick ? 'quick' : 'full'], ...(values.rerun && RERUN_ENGINE_ONLY) };
+      const s = ENGINE_ONLY_SIZES[c.quick ? 'quick' : 'full'];
       const target = { name: c.stack, apiUrl: h.apiUrl, llmUrl: h.llmUrl, handle: h };
       const bench = await runEngineBench(target, {
         pages: s.pages,
         latencies: s.latencies,
         runs: s.runs,
         cellBudgetMs: s.cellBudgetMs,
-        ...(values.rerun ? {} : { saturation: ENGINE_RAMP_SIZES[c.quick ? 'quick' : 'full'] }),
+        saturation: ENGINE_RAMP_SIZES[c.quick ? 'quick' : 'full'],
       });
       // CPU per engine-only workflow (N = 10, L = 0), one sample per workflow, as for the real flow.
       const spec = { pages: 10, latencyMs: 0 };
@@ -249,8 +248,8 @@ async function writeDfShortHostJson() {
 }
 
 type Unit = { id: string; stack: string; settings: Record<string, string>; variant?: BenchVariant };
-/** Load, saturation, state, chaos and LOC: not for a variant, nor for a --rerun (nothing there is ranked). */
-const allParts = (u: Unit) => !u.variant && !values.rerun;
+/** Load, saturation, state, chaos and LOC: not for a variant (it answers what the disk costs). */
+const allParts = (u: Unit) => !u.variant;
 /**
  * The slowest ranked engine early, the stand-in last: if a run overruns its time, what is
  * lost is the column that ranks nowhere.
