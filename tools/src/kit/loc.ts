@@ -9,6 +9,7 @@ export const ORCHESTRATION_FILES: Record<string, string> = {
   temporal: 'temporal/src/workflows.ts',
   dapr: 'dapr/src/workflow.ts',
   'azure-durable-functions': 'azure-durable-functions/src/orchestrator.ts',
+  prefect: 'prefect/src/invoice_flow/flow.py',
 };
 
 const STACK_FOLDERS: Record<string, string> = { reference: 'tools/src/reference' };
@@ -18,8 +19,11 @@ const STACK_FOLDERS: Record<string, string> = { reference: 'tools/src/reference'
  * stack. `test-host/` is NOT tests: it is the host that runs Durable Functions here.
  */
 export function isTestFile(pathInStack: string): boolean {
-  return pathInStack.endsWith('.test.ts') || /^(test|tests|testing)\//.test(pathInStack);
+  return /(\.test\.ts|_test\.py)$/.test(pathInStack) || /^(test|tests|testing)\//.test(pathInStack);
 }
+
+/** Source the stack's authors write: TypeScript, and Python where a framework is Python-only. */
+export const isSourceFile = (path: string) => /\.(ts|py)$/.test(path);
 
 const countLines = (text: string) => text.split('\n').filter((line) => line.trim() !== '').length;
 
@@ -35,10 +39,10 @@ async function walk(dir: string): Promise<string[]> {
   return files;
 }
 
-/** Non-blank lines of TypeScript: the orchestration file, the stack's code, and its tests. */
+/** Non-blank lines of TypeScript and Python: the orchestration file, the stack's code, and its tests. */
 export async function linesOfCode(stack: string) {
   const folder = join(REPO_ROOT, STACK_FOLDERS[stack] ?? stack);
-  const ts = (await walk(folder)).filter((f) => f.endsWith('.ts'));
+  const ts = (await walk(folder)).filter(isSourceFile);
   const sum = async (files: string[]) =>
     (await Promise.all(files.map(async (f) => countLines(await readFile(f, 'utf8'))))).reduce(
       (a, b) => a + b,

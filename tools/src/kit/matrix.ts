@@ -747,7 +747,7 @@ export function howToChoose(results: StackResult[]): string {
       `- ${standIns.map((r) => label(r.stack)).join(', ')}: measured on a stand-in host, so left out of the rankings above; judge it from its own published figures and from the behaviour tables.`,
     );
   lines.push(
-    '- Pick **Temporal** when durability, replay-based debugging and a mature UI matter more than running one more server; **Durable Functions** when you are on Azure already and want serverless billing; **Dapr Workflow** when services in several languages already run with Dapr sidecars; the **custom engine** only when you must own every line and can staff it.',
+    '- Pick **Temporal** when durability, replay-based debugging and a mature UI matter more than running one more server; **Durable Functions** when you are on Azure already and want serverless billing; **Dapr Workflow** when services in several languages already run with Dapr sidecars; **Prefect** when your team already runs Python pipelines on it and seconds per invoice (a flow process per run) are acceptable; the **custom engine** only when you must own every line and can staff it.',
   );
   return lines.join('\n');
 }
