@@ -207,6 +207,11 @@ describe('a second run', () => {
     const md = engineOnlySection(results, both).lines.join('\n');
     expect(md).not.toContain('CUSTOM-ENGINE cheaper per activity than TEMPORAL');
     expect(md).toContain('CUSTOM-ENGINE ≈ TEMPORAL');
+    // A stack the second run did not measure is not ranked at all.
+    const without = { ...first, second: (stack: string) => (stack === 'custom-engine' ? null : undefined) };
+    expect(engineOnlySection(results, without).lines.join('\n')).toContain(
+      'ms per activity at N = 100, L = 0: fewer than two rankable stacks measured',
+    );
     const widened = decisionExtras(results, both.second).extras['custom-engine']?.engineMsPerActivity;
     expect(widened?.interval.median).toBe(1.25);
     expect(widened?.interval.hi).toBeGreaterThanOrEqual(13);

@@ -29,8 +29,11 @@ export type Chart = { name: string; svg: string };
 type Labels = {
   label: (stack: string) => string;
   rankable: (r: ExtrasResult) => boolean;
-  /** the same stack in a second run, whose intervals widen the first's before any ranking */
-  second?: (stack: string) => ExtrasResult | undefined;
+  /**
+   * The same stack in a second run, whose intervals widen the first's before any ranking;
+   * null when a second run exists without this stack (then it is not ranked).
+   */
+  second?: (stack: string) => ExtrasResult | undefined | null;
 };
 
 const isFailed = (x: unknown): boolean => !x || typeof x !== 'object' || 'failed' in x;
@@ -79,6 +82,7 @@ function ranking(
     .map((r) => {
       const first = value(r);
       const second = l.second?.(r.stack);
+      if (second === null) return { name: l.label(r.stack), value: undefined };
       return { name: l.label(r.stack), value: first && second ? widenSummary(first, value(second)) : first };
     })
     .filter((e): e is { name: string; value: Summary } => !!e.value && e.value.n > 0);
@@ -354,7 +358,7 @@ export function cpuComparisonLines(results: ExtrasResult[], l: Labels): string[]
 /** What the decision page takes from these parts: its extras per stack and Temporal's claims. */
 export function decisionExtras(
   results: ExtrasResult[],
-  second?: (stack: string) => ExtrasResult | undefined,
+  second?: (stack: string) => ExtrasResult | undefined | null,
 ): {
   extras: Partial<Record<string, StackExtras>>;
   claimsExtras: Partial<Record<string, ClaimsExtras>>;

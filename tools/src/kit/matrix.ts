@@ -138,11 +138,16 @@ export function ranking(
 
 /** The second run (`pnpm compare --rerun`), by stack id; empty when there is none. */
 let secondRun = new Map<string, StackResult>();
-/** A figure's summary with its interval widened by the second run's (stats.ts widenSummary). */
+/**
+ * A figure's summary with its interval widened by the second run's (stats.ts widenSummary).
+ * Once a second run exists, a stack it did not measure (the sync-full variant under --quick)
+ * is not ranked at all: its order would rest on one run.
+ */
 function confirmed<R extends { stack: string }>(r: R, value: (r: R) => Summary | undefined) {
   const first = value(r);
+  if (!secondRun.size) return first;
   const second = secondRun.get(r.stack) as R | undefined;
-  return first && second ? widenSummary(first, value(second)) : first;
+  return first && second ? widenSummary(first, value(second)) : undefined;
 }
 
 /** The directory a second `pnpm compare --rerun` writes, read beside docs/results/compare/. */
@@ -205,7 +210,8 @@ export type ExtraSection = (results: StackResult[], charts: string) => Promise<s
 const labels = {
   label: (s: string) => label(s),
   rankable,
-  second: (stack: string) => secondRun.get(stack),
+  // null: there is a second run, and it did not measure this stack (so it is not ranked)
+  second: (stack: string) => (secondRun.size ? (secondRun.get(stack) ?? null) : undefined),
 };
 const withCharts =
   (section: (results: StackResult[]) => { lines: string[]; charts: Chart[] }): ExtraSection =>
@@ -232,6 +238,9 @@ export async function writeMatrix(): Promise<string> {
   const rerun = await loadResults(RERUN_DIR);
   secondRun = new Map(rerun.results.filter((r) => !r.failed).map((r) => [r.stack, r]));
   const ok = results.filter((r) => !r.failed);
+  const unconfirmed = secondRun.size
+    ? ok.filter((r) => rankable(r) && !secondRun.has(r.stack)).map((r) => r.stack)
+    : [];
   const out: string[] = [];
   const charts = join(REPO_ROOT, 'docs/charts');
   await mkdir(charts, { recursive: true });
@@ -269,7 +278,7 @@ export async function writeMatrix(): Promise<string> {
   );
   out.push(
     secondRun.size
-      ? `- **Reproduced by a second run**: \`${rerun.run.command ?? 'pnpm compare --rerun'}\` (${rerun.run.date ?? '?'}${rerun.run.wallSeconds ? `, ${Math.round(rerun.run.wallSeconds / 60)} min` : ''}; JSON in \`docs/results/${RERUN_DIR}/\`). The tables show the first run; a ranking is stated only where the intervals of **both** runs, taken together, do not overlap, so every ranking below holds in each run. The headline figures of both runs are [side by side](#second-run-side-by-side).`
+      ? `- **Reproduced by a second run**: \`${rerun.run.command ?? 'pnpm compare --rerun'}\` (${rerun.run.date ?? '?'}${rerun.run.wallSeconds ? `, ${Math.round(rerun.run.wallSeconds / 60)} min` : ''}; JSON in \`docs/results/${RERUN_DIR}/\`). The tables show the first run; a ranking is stated only where the intervals of **both** runs, taken together, do not overlap, so every ranking below holds in each run. The headline figures of both runs are [side by side](#second-run-side-by-side).${unconfirmed.length ? ` Not in the second run, so not ranked: ${unconfirmed.map(label).join(', ')}.` : ''}`
       : `- **Not reproduced yet**: no second run in \`docs/results/${RERUN_DIR}/\` (\`pnpm compare --rerun\`), so every ranking rests on one run.`,
   );
   for (const [stack, why] of Object.entries(STAND_INS))
