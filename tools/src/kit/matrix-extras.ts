@@ -71,6 +71,21 @@ export function msPerActivity(e: EngineOnlyJson, pages: number, latencyMs: numbe
     : undefined;
 }
 
+/**
+ * A figure as a ranking may use it: widened by the second run's (stats.ts widenSummary), the
+ * first run's alone when there is no second run (`undefined`), and nothing when a second run
+ * exists without this stack (`null`): its order would rest on one run.
+ */
+export function confirmedBySecond<R>(
+  r: R,
+  second: R | undefined | null,
+  value: (r: R) => Summary | undefined,
+): Summary | undefined {
+  if (second === null) return undefined;
+  const first = value(r);
+  return first && second ? widenSummary(first, value(second)) : first;
+}
+
 function ranking(
   results: ExtrasResult[],
   l: Labels,
@@ -79,12 +94,7 @@ function ranking(
 ) {
   const entries = results
     .filter(l.rankable)
-    .map((r) => {
-      const first = value(r);
-      const second = l.second?.(r.stack);
-      if (second === null) return { name: l.label(r.stack), value: undefined };
-      return { name: l.label(r.stack), value: first && second ? widenSummary(first, value(second)) : first };
-    })
+    .map((r) => ({ name: l.label(r.stack), value: confirmedBySecond(r, l.second?.(r.stack), value) }))
     .filter((e): e is { name: string; value: Summary } => !!e.value && e.value.n > 0);
   return entries.length < 2 ? 'fewer than two rankable stacks measured' : rankingSentence(entries, lowerIs);
 }

@@ -16,6 +16,7 @@ import type { SweepRow } from './fanout';
 import { src, table } from './markdown';
 import {
   type Chart,
+  confirmedBySecond,
   cpuComparisonLines,
   decisionExtras,
   engineOnlyOf,
@@ -25,7 +26,7 @@ import {
 } from './matrix-extras';
 import { RESULTS_DIR } from './results';
 import { saturationChart } from './saturation';
-import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary, widenSummary } from './stats';
+import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary } from './stats';
 import { barChart, lineChart, type Point } from './svg';
 
 type ChaosBatch = {
@@ -130,7 +131,7 @@ export function ranking(
 ): string {
   const entries = results
     .filter(rankable)
-    .map((r) => ({ name: label(r.stack), value: confirmed(r, value) }))
+    .map((r) => ({ name: label(r.stack), value: confirmedBySecond(r, labels.second(r.stack), value) }))
     .filter((e): e is { name: string; value: Summary } => !!e.value && e.value.n > 0);
   if (entries.length < 2) return 'fewer than two rankable stacks measured';
   return rankingSentence(entries, lowerIs);
@@ -138,17 +139,6 @@ export function ranking(
 
 /** The second run (`pnpm compare --rerun`), by stack id; empty when there is none. */
 let secondRun = new Map<string, StackResult>();
-/**
- * A figure's summary with its interval widened by the second run's (stats.ts widenSummary).
- * Once a second run exists, a stack it did not measure (the sync-full variant under --quick)
- * is not ranked at all: its order would rest on one run.
- */
-function confirmed<R extends { stack: string }>(r: R, value: (r: R) => Summary | undefined) {
-  const first = value(r);
-  if (!secondRun.size) return first;
-  const second = secondRun.get(r.stack) as R | undefined;
-  return first && second ? widenSummary(first, value(second)) : undefined;
-}
 
 /** The directory a second `pnpm compare --rerun` writes, read beside docs/results/compare/. */
 export const RERUN_DIR = 'compare-rerun';
