@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
 import { blobKeys } from '../blob/keys';
 import type { BlobStore } from '../blob/store';
 import { Invoice } from '../domain/schemas';
@@ -9,6 +10,7 @@ import type { Timings } from '../flow/types';
 import { type PdfLimits, PdfValidationError, pdfLimitsFromEnv, validatePdf } from '../pdf/validate';
 import { errorResponse } from './errors';
 import { bodySha256, IDEMPOTENCY_HEADER, isValidIdempotencyKey, runIdFromKey } from './idempotency';
+import { type RunLimits, runLimitsFromEnv, runLimitsOf } from './run-limits';
 import {
   type AcceptedBody,
   type HealthBody,
@@ -24,7 +26,15 @@ export type InvoiceAppOptions = {
   limits?: PdfLimits;
   /** upper bound for ?wait=true; a request may ask for less with ?timeoutMs= */
   maxWaitMs?: number;
+  /** the deadline and approval timeout of a run (default: from the environment, run-limits.ts) */
+  runLimits?: RunLimits;
 };
+
+/** The body of POST /api/invoices/:id/approval. */
+const ApprovalBody = z.object({
+  approved: z.boolean(),
+  note: z.string().max(1_000).nullish(),
+});
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -38,6 +48,7 @@ export function createInvoiceApp({
   blobs,
   limits = pdfLimitsFromEnv(),
   maxWaitMs,
+  runLimits = runLimitsFromEnv(),
 }: InvoiceAppOptions) {
   const maxBytes = limits.maxBytes ?? 25 * 1024 * 1024;
   const waitCap = maxWaitMs ?? Number(process.env.MAX_WAIT_MS ?? 600_000);
@@ -45,7 +56,8 @@ export function createInvoiceApp({
 
   async function describe(id: string, state: RunState): Promise<StatusBody> {
     const body: StatusBody = { id, status: state.status };
-    if (state.status === 'completed' && state.output) {
+    // A rejected run has its invoice too: the decision is recorded on it.
+    if ((state.status === 'completed' || state.status === 'rejected') && state.output) {
       const [invoice, timings] = await Promise.all([
         blobs.getText(state.output.invoiceKey),
         blobs.getText(blobKeys.timings(id)).catch(() => undefined),
@@ -112,6 +124,8 @@ export function createInvoiceApp({
       if (key !== undefined && !orchestrator.behaviours.idempotentUpload) {
         return errorResponse(c, 501, 'not_supported', `${orchestrator.name} has no idempotent upload`);
       }
+      const asked = runLimitsOf((name) => c.req.header(name), runLimits);
+      if (!asked.ok) return errorResponse(c, 400, 'invalid_run_limit', asked.message);
       await next();
     },
     bodyLimit({
@@ -131,6 +145,8 @@ export function createInvoiceApp({
       }
       const key = c.req.header(IDEMPOTENCY_HEADER);
       const idempotent = key === undefined ? undefined : { bodySha256: bodySha256(bytes) };
+      const asked = runLimitsOf((name) => c.req.header(name), runLimits);
+      const { deadlineMs, approvalTimeoutMs } = asked.ok ? asked.limits : runLimits;
       const invoiceId = key === undefined ? randomUUID() : runIdFromKey(key);
       const statusUrl = `/api/invoices/${invoiceId}`;
       const conflict = () =>
@@ -154,7 +170,16 @@ export function createInvoiceApp({
         // once more right before the start, so that window is one round trip, not an upload.
         const raced = idempotent && (await orchestrator.status(invoiceId).catch(() => undefined));
         try {
-          if (!raced) await orchestrator.start({ invoiceId, pdfKey, acceptedAt, ...idempotent });
+          if (!raced) {
+            await orchestrator.start({
+              invoiceId,
+              pdfKey,
+              acceptedAt,
+              deadlineMs,
+              approvalTimeoutMs,
+              ...idempotent,
+            });
+          }
         } catch (error) {
           // A concurrent duplicate may have won the start with an error of the engine's own
           // for ours: a run under the key is then the run (its body is compared below).
@@ -187,7 +212,15 @@ export function createInvoiceApp({
       const requested = Number(c.req.query('timeoutMs') ?? waitCap);
       const timeoutMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested, waitCap) : waitCap;
       const state = await orchestrator.wait(invoiceId, timeoutMs);
-      if (state.status === 'completed') return c.json(await describe(invoiceId, state), 200);
+      // A refusal is a business outcome, not a failure: the invoice with its decision, as a 200.
+      if (state.status === 'completed' || state.status === 'rejected') {
+        return c.json(await describe(invoiceId, state), 200);
+      }
+      if (state.status === 'awaiting_approval') {
+        // Not done, and it will not be until someone decides: say so at once rather than at the timeout.
+        c.header('Location', statusUrl);
+        return c.json(await describe(invoiceId, state), 202);
+      }
       if (state.status === 'failed') {
         return errorResponse(c, 502, 'workflow_failed', state.error ?? 'the workflow failed', {
           id: invoiceId,
@@ -231,6 +264,36 @@ export function createInvoiceApp({
       }
       throw error;
     }
+    const statusUrl = `/api/invoices/${id}`;
+    c.header('Location', statusUrl);
+    return c.json({ id, statusUrl } satisfies AcceptedBody, 202);
+  });
+
+  app.post('/api/invoices/:id/approval', async (c) => {
+    const id = c.req.param('id');
+    if (!orchestrator.approve) {
+      return errorResponse(c, 501, 'not_supported', `${orchestrator.name} has no approval step`);
+    }
+    const parsed = ApprovalBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) {
+      return errorResponse(
+        c,
+        400,
+        'invalid_approval',
+        'send {"approved": true|false, "note"?: string of at most 1000 characters} as JSON',
+      );
+    }
+    const state = ID.test(id) ? await orchestrator.status(id) : undefined;
+    if (!state) return errorResponse(c, 404, 'not_found', `no invoice with id "${id}"`);
+    if (state.status !== 'awaiting_approval') {
+      return errorResponse(
+        c,
+        409,
+        'not_awaiting_approval',
+        `the run is ${state.status}, not awaiting_approval`,
+      );
+    }
+    await orchestrator.approve(id, { approved: parsed.data.approved, note: parsed.data.note ?? null });
     const statusUrl = `/api/invoices/${id}`;
     c.header('Location', statusUrl);
     return c.json({ id, statusUrl } satisfies AcceptedBody, 202);

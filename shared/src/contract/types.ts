@@ -1,10 +1,10 @@
 import type { Invoice, InvoiceStatus } from '../domain/schemas';
-import type { Timings, WorkflowInput, WorkflowOutput } from '../flow/types';
+import type { ApprovalDecision, Timings, WorkflowInput, WorkflowOutput } from '../flow/types';
 
 export type { InvoiceStatus };
 
 /** The statuses a run never leaves. */
-export const FINAL_STATUSES: readonly InvoiceStatus[] = ['completed', 'failed', 'cancelled'];
+export const FINAL_STATUSES: readonly InvoiceStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
 export const isFinal = (status: InvoiceStatus) => FINAL_STATUSES.includes(status);
 
 /**
@@ -12,7 +12,13 @@ export const isFinal = (status: InvoiceStatus) => FINAL_STATUSES.includes(status
  * the engine mechanism it maps onto; the app answers 501 for an undeclared one and the
  * conformance suite checks the declaration, so a stack without it fails loudly, never skips.
  */
-export const PRODUCTION_BEHAVIOURS = ['idempotentUpload', 'cancel'] as const;
+export const PRODUCTION_BEHAVIOURS = [
+  'idempotentUpload',
+  'cancel',
+  'approval',
+  'deadline',
+  'workers',
+] as const;
 export type ProductionBehaviour = (typeof PRODUCTION_BEHAVIOURS)[number];
 /** behaviour -> one line naming the engine mechanism (shown by GET /healthz) */
 export type Behaviours = Partial<Record<ProductionBehaviour, string>>;
@@ -52,10 +58,18 @@ export interface InvoiceOrchestrator {
   start(input: WorkflowInput): Promise<void>;
   /** undefined when the engine knows no run with this id. */
   status(invoiceId: string): Promise<RunState | undefined>;
-  /** Resolves when the run is completed or failed, or with its current state at the timeout. */
+  /**
+   * Resolves when the run is final (completed, failed, cancelled, rejected) or awaiting_approval,
+   * or with its current state at the timeout.
+   */
   wait(invoiceId: string, timeoutMs: number): Promise<RunState>;
   /** true once the engine can take work. */
   ready(): Promise<boolean>;
   /** Asks the engine to end a run that is not final as `cancelled` (behaviour `cancel`). */
   cancel?(invoiceId: string): Promise<void>;
+  /**
+   * Delivers a person's decision to a run in `awaiting_approval` (behaviour `approval`) through
+   * the engine's own event primitive, named APPROVAL_EVENT (flow/approval.ts).
+   */
+  approve?(invoiceId: string, decision: ApprovalDecision): Promise<void>;
 }

@@ -103,6 +103,15 @@ export function canonicalInvoice(invoice: Invoice): Invoice {
       ...(d.expected === undefined ? {} : { expected: d.expected }),
       ...(d.actual === undefined ? {} : { actual: d.actual }),
     })),
+    ...(invoice.approval === undefined
+      ? {}
+      : {
+          approval: {
+            approved: invoice.approval.approved,
+            note: invoice.approval.note,
+            decidedBy: invoice.approval.decidedBy,
+          },
+        }),
   };
 }
 

@@ -48,6 +48,16 @@ export const Discrepancy = z.object({
   actual: minor.optional(),
 });
 
+/**
+ * The decision recorded on an invoice that waited for approval: by a person (POST .../approval)
+ * or by the durable timer when nobody answered in time (decidedBy 'timeout', never approved).
+ */
+export const Approval = z.object({
+  approved: z.boolean(),
+  note: z.string().nullable(),
+  decidedBy: z.enum(['approver', 'timeout']),
+});
+
 export const Invoice = z.object({
   invoiceNumber: z.string().nullable(),
   invoiceDate: z.string().nullable(),
@@ -61,10 +71,24 @@ export const Invoice = z.object({
   total: minor.nullable(),
   pageCount: z.number().int().positive(),
   discrepancies: z.array(Discrepancy),
+  /** the human decision on an invoice with discrepancies (issue 16); absent when none was needed */
+  approval: Approval.optional(),
 });
 
-/** Where one run of the flow stands (GET /api/invoices/:id); `cancelled` ends a cancelled run. */
-export const InvoiceStatus = z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']);
+/**
+ * Where one run of the flow stands (GET /api/invoices/:id). `cancelled` ends a cancelled run;
+ * `awaiting_approval` is a run holding for a person's decision; `rejected` ends one that was
+ * refused or whose approval timed out.
+ */
+export const InvoiceStatus = z.enum([
+  'pending',
+  'running',
+  'awaiting_approval',
+  'completed',
+  'failed',
+  'cancelled',
+  'rejected',
+]);
 
 export type Party = z.infer<typeof Party>;
 export type LineItem = z.infer<typeof LineItem>;
@@ -73,4 +97,5 @@ export type InvoiceTotals = z.infer<typeof InvoiceTotals>;
 export type PageExtraction = z.infer<typeof PageExtraction>;
 export type Discrepancy = z.infer<typeof Discrepancy>;
 export type Invoice = z.infer<typeof Invoice>;
+export type Approval = z.infer<typeof Approval>;
 export type InvoiceStatus = z.infer<typeof InvoiceStatus>;

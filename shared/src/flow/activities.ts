@@ -2,7 +2,7 @@ import { blobStoreFromEnv } from '../blob/from-env';
 import { blobKeys } from '../blob/keys';
 import type { BlobStore } from '../blob/store';
 import { aggregateInvoice, serializeInvoice } from '../domain/aggregate';
-import { PageExtraction } from '../domain/schemas';
+import { Invoice, PageExtraction } from '../domain/schemas';
 import { type LlmClient, llmClientFromEnv } from '../llm/client';
 import { checkStreamBudget, type WorkBudget, WorkBudgetError, workBudgetFromEnv } from '../pdf/budget';
 import { renderPage } from '../pdf/render';
@@ -16,6 +16,8 @@ import type {
   ExtractInput,
   ExtractResult,
   PageRef,
+  RecordDecisionInput,
+  RecordDecisionResult,
   SplitInput,
   SplitResult,
 } from './types';
@@ -124,6 +126,19 @@ export function createActivities({
       });
       await blobs.put(blobKeys.timings(invoiceId), JSON.stringify(timings), 'application/json');
       return { invoiceKey, pageCount: invoice.pageCount, discrepancyCount: invoice.discrepancies.length };
+    },
+
+    /** Rewrites the invoice with the decision on it (same bytes on a re-run: idempotent). */
+    async recordDecision({ invoiceKey, approval }: RecordDecisionInput): Promise<RecordDecisionResult> {
+      const invoice = Invoice.parse(JSON.parse(await blobs.getText(invoiceKey)));
+      const decided = { ...invoice, approval };
+      await blobs.put(invoiceKey, serializeInvoice(decided), 'application/json');
+      return {
+        invoiceKey,
+        pageCount: invoice.pageCount,
+        discrepancyCount: invoice.discrepancies.length,
+        approval,
+      };
     },
   };
 }

@@ -4,11 +4,12 @@ import { serveApp } from '../contract/serve';
 import { LlmCallError } from '../llm/client';
 import { WorkBudgetError } from '../pdf/budget';
 import { activitiesFromEnv } from './activities';
-import { ACTIVITY_NAMES, type ActivityName } from './types';
+import { ACTIVITY_NAMES, type ActivityName, SERVICE_ACTIVITIES } from './types';
 
 /**
  * One activity service (SERVICE=split|extract|aggregate): a plain HTTP server answering
- * POST /<activity>. The Dapr stack fronts each with its own daprd sidecar; the Prefect stack's
+ * POST /<activity> for each activity of its role (SERVICE_ACTIVITIES: aggregate also serves
+ * /recordDecision). The Dapr stack fronts each with its own daprd sidecar; the Prefect stack's
  * Python tasks call it directly. Nothing here is engine-specific, which is the point: the
  * activities stay TypeScript, written once, whatever language the orchestration is in.
  */
@@ -18,11 +19,16 @@ if (!ACTIVITY_NAMES.includes(name))
 
 // 'engine': one LLM attempt per call; the workflow's retry loop decides about the next one.
 const activities = activitiesFromEnv({ retries: 'engine' });
-const activity = activities[name] as (input: unknown) => Promise<unknown>;
-
 const app = new Hono();
 app.get('/healthz', (c) => c.json({ status: 'ok', service: name }));
-app.post(`/${name}`, async (c) => {
+app.post('/:activity', async (c) => {
+  const activityName = c.req.param('activity');
+  if (!(SERVICE_ACTIVITIES[name] as readonly string[]).includes(activityName)) {
+    return errorResponse(c, 404, 'not_found', `the ${name} service has no activity "${activityName}"`);
+  }
+  const activity = activities[activityName as keyof typeof activities] as (
+    input: unknown,
+  ) => Promise<unknown>;
   const input: unknown = await c.req.json();
   try {
     return c.json(await activity(input));

@@ -9,7 +9,7 @@ import { validatePdf } from '../pdf/validate';
 import { SAMPLES } from '../samples/corpus';
 import { type Activities, activitiesFromEnv } from './activities';
 import { readSyntheticSpec, syntheticLatencyOf, syntheticSpecPdf, withSyntheticSet } from './synthetic';
-import type { AggregateInput, ExtractInput, SplitInput } from './types';
+import type { AggregateInput, ExtractInput, RecordDecisionInput, SplitInput } from './types';
 
 const dir = await mkdtemp(join(tmpdir(), 'synthetic-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -30,6 +30,10 @@ function recordingReal() {
     aggregate: async (input: AggregateInput) => {
       calls.push(`aggregate ${input.invoiceId}`);
       return { invoiceKey: 'x', pageCount: 0, discrepancyCount: 0 };
+    },
+    recordDecision: async (input: RecordDecisionInput) => {
+      calls.push(`recordDecision ${input.invoiceId}`);
+      return { invoiceKey: 'x', pageCount: 0, discrepancyCount: 0, approval: input.approval };
     },
   };
   return { real, calls };

@@ -141,5 +141,7 @@ export function withSyntheticSet(real: Activities, blobs: BlobStore): Activities
       await blobs.put(blobKeys.timings(input.invoiceId), JSON.stringify(timings), 'application/json');
       return { invoiceKey, pageCount: input.extractions.length, discrepancyCount: 0 };
     },
+    // A synthetic invoice has no discrepancies, so it never waits for a decision.
+    recordDecision: real.recordDecision,
   };
 }

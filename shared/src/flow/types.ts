@@ -1,3 +1,5 @@
+import type { Approval } from '../domain/schemas';
+
 /**
  * What travels between the steps of the flow. Only blob keys and small numbers: page data,
  * extractions and the invoice itself stay in blob storage (claim-check), so workflow history
@@ -9,6 +11,15 @@ export type WorkflowInput = {
   acceptedAt: number;
   /** sha256 of the uploaded PDF, only on runs started with an Idempotency-Key (see contract/idempotency) */
   bodySha256?: string;
+  /**
+   * The run's limits (contract/run-limits.ts), fixed by the API at upload so the workflow reads
+   * them from its input, deterministically: split + extract + aggregate must end within
+   * deadlineMs of the run's start (else `deadline_exceeded`); a run with discrepancies waits at
+   * most approvalTimeoutMs for a decision (else `rejected`, `approval_timeout`). Absent on runs
+   * started before they existed: then the flow applies neither.
+   */
+  deadlineMs?: number;
+  approvalTimeoutMs?: number;
 };
 
 export type PageRef = {
@@ -37,8 +48,13 @@ export type AggregateInput = {
 };
 export type AggregateResult = { invoiceKey: string; pageCount: number; discrepancyCount: number };
 
-/** What every workflow returns. */
-export type WorkflowOutput = AggregateResult;
+/** The decision an approver sends (POST /api/invoices/:id/approval), as the workflow receives it. */
+export type ApprovalDecision = { approved: boolean; note: string | null };
+export type RecordDecisionInput = { invoiceId: string; invoiceKey: string; approval: Approval };
+export type RecordDecisionResult = AggregateResult & { approval: Approval };
+
+/** What every workflow returns: the aggregate, and the decision when the run waited for one. */
+export type WorkflowOutput = AggregateResult & { approval?: Approval };
 
 /** Per-step wall time measured inside the stack (see contract/types). */
 export type Timings = {
@@ -56,6 +72,15 @@ export type Timings = {
   extractActivityMs?: number;
 };
 
-/** The three activities, by the names their services and engines register them under. */
+/** The three activity roles, by the names their services and engines register them under. */
 export const ACTIVITY_NAMES = ['split', 'extract', 'aggregate'] as const;
 export type ActivityName = (typeof ACTIVITY_NAMES)[number];
+/**
+ * recordDecision (an approved or rejected invoice rewritten with its decision) is small and
+ * rare, so it runs in the aggregate role's service and worker rather than in a fourth one.
+ */
+export const SERVICE_ACTIVITIES = {
+  split: ['split'],
+  extract: ['extract'],
+  aggregate: ['aggregate', 'recordDecision'],
+} as const satisfies Record<ActivityName, readonly string[]>;

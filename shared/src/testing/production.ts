@@ -3,10 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { BlobStore } from '../blob/store';
+import { APPROVAL_TIMEOUT_HEADER, DEADLINE_HEADER } from '../contract/run-limits';
 import {
   type AcceptedBody,
   type ErrorBody,
   type HealthBody,
+  type InvoiceStatus,
+  isFinal,
   PRODUCTION_BEHAVIOURS,
   type StatusBody,
 } from '../contract/types';
@@ -44,10 +47,17 @@ const NEUTRAL = {
   latency: { kind: 'fixed', ms: 0 },
   failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.2, script: [] },
   concurrency: 0,
+  hangPages: [],
 };
 
-async function upload(apiUrl: string, pdf: Uint8Array, key?: string, query = '') {
-  const headers: Record<string, string> = { 'content-type': 'application/pdf' };
+async function upload(
+  apiUrl: string,
+  pdf: Uint8Array,
+  key?: string,
+  query = '',
+  extraHeaders: Record<string, string> = {},
+) {
+  const headers: Record<string, string> = { 'content-type': 'application/pdf', ...extraHeaders };
   if (key !== undefined) headers['idempotency-key'] = key;
   const response = await fetch(`${apiUrl}/api/invoices${query}`, {
     method: 'POST',
@@ -73,6 +83,22 @@ async function until<T>(look: () => Promise<T>, done: (value: T) => boolean, tim
 const cancel = (apiUrl: string, id: string) =>
   fetch(`${apiUrl}/api/invoices/${id}/cancel`, { method: 'POST' });
 
+async function decide(apiUrl: string, id: string, body: unknown) {
+  const response = await fetch(`${apiUrl}/api/invoices/${id}/approval`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as AcceptedBody & ErrorBody };
+}
+
+const untilFinal = (apiUrl: string, id: string, timeoutMs: number, also: InvoiceStatus[] = []) =>
+  until(
+    () => statusOf(apiUrl, id),
+    (s) => isFinal(s.status) || also.includes(s.status),
+    timeoutMs,
+  );
+
 /** LLM calls are settled when every call that arrived has answered, twice in a row. */
 async function settledCalls(llmUrl: string, timeoutMs: number) {
   let previous = -1;
@@ -92,14 +118,17 @@ async function settledCalls(llmUrl: string, timeoutMs: number) {
 }
 
 /**
- * The production behaviours of issue 16, required of every stack: idempotent upload and
- * cancellation. A stack that does not declare one fails here (and its API answers 501), it is
- * never skipped.
+ * The production behaviours of issue 16, required of every stack: idempotent upload,
+ * cancellation, the approval step with its durable timeout, and the invoice deadline. A stack
+ * that does not declare one fails here (and its API answers 501), it is never skipped. What
+ * needs process kills (the approval across a restart of every process, one of two workers
+ * killed) runs in each stack's crash tests with tools/src/testing/stack-client.ts.
  */
 export function describeProductionBehaviours(target: ProductionTarget) {
   const timeoutMs = target.timeoutMs ?? 120_000;
   const three = SAMPLES.find((s) => s.pages === 3) ?? SAMPLES[0]!;
   const other = SAMPLES.find((s) => s.name !== three.name)!;
+  const mismatch = SAMPLES.find((s) => s.name.includes('mismatch'))!;
 
   describe(`production behaviours: ${target.name}`, () => {
     it('GET /healthz declares every production behaviour with its engine mechanism', async () => {
@@ -234,6 +263,112 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       const unknown = await cancel(apiUrl, '00000000-0000-4000-8000-000000000000');
       expect(unknown.status).toBe(404);
       expect(((await unknown.json()) as ErrorBody).error.code).toBe('not_found');
+    });
+
+    it('an invoice with a discrepancy waits in awaiting_approval; rejected, it ends rejected with the decision on it; a second decision is a 409', {
+      timeout: timeoutMs,
+    }, async () => {
+      const { apiUrl } = target.stack();
+      const { status, body } = await upload(apiUrl, await readFile(mismatch.pdfPath));
+      expect(status).toBe(202);
+      const waiting = await untilFinal(apiUrl, body.id, timeoutMs, ['awaiting_approval']);
+      expect(waiting.status).toBe('awaiting_approval');
+      expect(waiting.invoice).toBeUndefined();
+      const refused = await decide(apiUrl, body.id, { approved: false, note: 'the total is wrong' });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(202);
+      const end = await untilFinal(apiUrl, body.id, timeoutMs);
+      expect(end.status).toBe('rejected');
+      expect(end.error).toBe('approval_rejected');
+      expect(end.invoice?.approval).toEqual({
+        approved: false,
+        note: 'the total is wrong',
+        decidedBy: 'approver',
+      });
+      const late = await decide(apiUrl, body.id, { approved: true });
+      expect(late.status).toBe(409);
+      expect(late.body.error.code).toBe('not_awaiting_approval');
+    });
+
+    it('no decision within Approval-Timeout-Ms ends the run rejected with approval_timeout, on the run timer', {
+      timeout: timeoutMs,
+    }, async () => {
+      const { apiUrl } = target.stack();
+      const { status, body } = await upload(apiUrl, await readFile(mismatch.pdfPath), undefined, '', {
+        [APPROVAL_TIMEOUT_HEADER]: '3000',
+      });
+      expect(status).toBe(202);
+      const end = await untilFinal(apiUrl, body.id, timeoutMs);
+      expect(end.status).toBe('rejected');
+      expect(end.error).toBe('approval_timeout');
+      expect(end.invoice?.approval).toEqual({ approved: false, note: null, decidedBy: 'timeout' });
+    });
+
+    it('a decision for a run that is not waiting is a 409, for an unknown id a 404, and a malformed one a 400', {
+      timeout: timeoutMs,
+    }, async () => {
+      const { apiUrl } = target.stack();
+      const done = await upload(
+        apiUrl,
+        await readFile(three.pdfPath),
+        undefined,
+        `?wait=true&timeoutMs=${timeoutMs}`,
+      );
+      expect(done.status).toBe(200);
+      expect(done.body.invoice?.approval).toBeUndefined();
+      const notWaiting = await decide(apiUrl, done.body.id, { approved: true });
+      expect(notWaiting.status).toBe(409);
+      expect(notWaiting.body.error.code).toBe('not_awaiting_approval');
+      const unknown = await decide(apiUrl, '00000000-0000-4000-8000-000000000000', { approved: true });
+      expect(unknown.status).toBe(404);
+      for (const bad of [{}, { approved: 'yes' }, { approved: true, note: 'n'.repeat(1001) }]) {
+        const malformed = await decide(apiUrl, done.body.id, bad);
+        expect(malformed.status, JSON.stringify(bad)).toBe(400);
+        expect(malformed.body.error.code).toBe('invalid_approval');
+      }
+    });
+
+    it('a run limit header that is not a positive whole number is a 400 invalid_run_limit, and nothing is stored', async () => {
+      const { apiUrl, blobs } = target.stack();
+      const before = await blobs.list('invoices/');
+      for (const [header, value] of [
+        [DEADLINE_HEADER, 'soon'],
+        [APPROVAL_TIMEOUT_HEADER, '0'],
+        [DEADLINE_HEADER, '-5'],
+      ] as const) {
+        const answer = await upload(apiUrl, await readFile(three.pdfPath), undefined, '', {
+          [header]: value,
+        });
+        expect(answer.status, `${header}: ${value}`).toBe(400);
+        expect(answer.body.error.code).toBe('invalid_run_limit');
+      }
+      expect(await blobs.list('invoices/')).toEqual(before);
+    });
+
+    it('a page whose LLM call hangs fails the run with deadline_exceeded past Invoice-Deadline-Ms; the next invoice completes', {
+      timeout: timeoutMs,
+    }, async () => {
+      const { apiUrl, llmUrl } = target.stack();
+      await llm.configure(llmUrl, { ...NEUTRAL, hangPages: [2] });
+      try {
+        // Far below one hung attempt (the LLM policy's 30 s timeout), so only the deadline can end it.
+        const { status, body } = await upload(apiUrl, await readFile(three.pdfPath), undefined, '', {
+          [DEADLINE_HEADER]: '10000',
+        });
+        expect(status).toBe(202);
+        const end = await untilFinal(apiUrl, body.id, timeoutMs);
+        expect(end.status).toBe('failed');
+        expect(end.error).toMatch(/deadline_exceeded/);
+      } finally {
+        await llm.configure(llmUrl, NEUTRAL);
+      }
+      const next = await upload(
+        apiUrl,
+        await readFile(three.pdfPath),
+        undefined,
+        `?wait=true&timeoutMs=${timeoutMs}`,
+      );
+      expect(next.status, JSON.stringify(next.body)).toBe(200);
+      expect(serializeInvoice(next.body.invoice!)).toBe(await readFile(three.goldenPath, 'utf8'));
     });
   });
 }

@@ -24,6 +24,8 @@ export const MockLlmConfig = z.object({
     .default({ rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.2, script: [] }),
   /** Requests beyond this many are queued (0 = no cap). */
   concurrency: z.number().int().min(0).default(0),
+  /** Every call for these page numbers hangs: one stuck page, for the invoice deadline (issue 16). */
+  hangPages: z.array(z.number().int().positive()).default([]),
 });
 
 export type MockLlmConfig = z.infer<typeof MockLlmConfig>;
@@ -56,5 +58,6 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
       script: env.LLM_FAIL_SCRIPT ? env.LLM_FAIL_SCRIPT.split(',').filter(Boolean) : [],
     },
     concurrency: Number(env.LLM_CONCURRENCY ?? 0),
+    hangPages: env.LLM_HANG_PAGES ? env.LLM_HANG_PAGES.split(',').filter(Boolean).map(Number) : [],
   });
 }

@@ -14,6 +14,7 @@ const { values } = parseArgs({
     'fail-500': { type: 'string' },
     'fail-hang': { type: 'string' },
     'fail-script': { type: 'string' },
+    'hang-pages': { type: 'string' },
     concurrency: { type: 'string' },
   },
 });
@@ -25,6 +26,7 @@ const env = {
   ...(values['fail-500'] && { LLM_FAIL_500: values['fail-500'] }),
   ...(values['fail-hang'] && { LLM_FAIL_HANG: values['fail-hang'] }),
   ...(values['fail-script'] && { LLM_FAIL_SCRIPT: values['fail-script'] }),
+  ...(values['hang-pages'] && { LLM_HANG_PAGES: values['hang-pages'] }),
   ...(values.concurrency && { LLM_CONCURRENCY: values.concurrency }),
 };
 const config = configFromEnv(env);

@@ -100,6 +100,23 @@ describe('mock LLM', () => {
     });
   });
 
+  it('hangs every call for a page in hangPages until the caller gives up, and serves the others', async () => {
+    const { mock, call } = await mockWithPage({ hangPages: [2] });
+    expect((await call()).status).toBe(200);
+    const abort = new AbortController();
+    const stuck = mock.app.request('/v1/extract', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber: 2 }),
+      signal: abort.signal,
+    });
+    await until(() => mock.metrics().failures.hang === 1);
+    expect(mock.metrics().inFlight).toBe(1);
+    abort.abort();
+    expect((await stuck).status).toBe(504);
+    expect(configFromEnv({ LLM_HANG_PAGES: '2,7' }).hangPages).toEqual([2, 7]);
+  });
+
   it('rejects a malformed request and a malformed config', async () => {
     const { mock } = await mockWithPage();
     const bad = await mock.app.request('/v1/extract', { method: 'POST', body: '{"nope":1}' });

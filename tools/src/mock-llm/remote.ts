@@ -24,6 +24,7 @@ export const mockLlm = {
       latency: { kind: 'fixed', ms: 0 },
       failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.2, script: [] },
       concurrency: 0,
+      hangPages: [],
     });
     await this.reset(llmUrl);
   },

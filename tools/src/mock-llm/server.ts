@@ -70,7 +70,7 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
     c.req.raw.signal.addEventListener('abort', () => answered || m.abandoned++, { once: true });
     const attempt = (m.callsPerPage[pageKey] ?? 0) + 1;
     m.callsPerPage[pageKey] = attempt;
-    const failure = decideFailure(attempt);
+    const failure = config.hangPages.includes(pageNumber) ? 'hang' : decideFailure(attempt);
     if (failure === '429') {
       answered = true;
       m.failures['429']++;

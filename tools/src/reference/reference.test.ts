@@ -4,7 +4,9 @@ import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type StackHandle, upStack } from '../launcher/launcher';
 import { mockLlm } from '../mock-llm/remote';
+import { decide, restartEveryProcess, submit, until } from '../testing/stack-client';
 import { startReferenceInProcess } from './in-process';
 
 let stack: Awaited<ReturnType<typeof startReferenceInProcess>>;
@@ -66,5 +68,26 @@ describe('reference pipeline fan-out', () => {
     const injected = metrics.failures['429'] + metrics.failures['500'];
     expect(injected).toBeGreaterThan(0);
     expect(metrics.totalCalls).toBe(50 + injected);
+  });
+});
+
+describe('reference pipeline across a restart (what the engines add)', () => {
+  let launched: StackHandle;
+  beforeAll(async () => {
+    launched = await upStack('reference', { settings: { headless: 'true' } });
+  }, 120_000);
+  afterAll(() => launched?.down());
+
+  it('a run waiting for approval is lost when its process restarts: the approval has nothing to land on', {
+    timeout: 120_000,
+  }, async () => {
+    const mismatch = SAMPLES.find((s) => s.name.includes('mismatch'))!;
+    const id = await submit(launched.apiUrl, mismatch);
+    expect((await until(launched.apiUrl, id, 60_000, ['awaiting_approval'])).status).toBe(
+      'awaiting_approval',
+    );
+    expect(await restartEveryProcess(launched)).toEqual(['api']);
+    expect((await fetch(`${launched.apiUrl}/api/invoices/${id}`)).status).toBe(404);
+    expect((await decide(launched.apiUrl, id, true)).status).toBe(404);
   });
 });
