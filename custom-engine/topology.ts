@@ -72,6 +72,7 @@ const topology: TopologyFactory = async (ctx) => {
     llmUrl: llm.url,
     links: { 'engine API': `${apiUrl}/workflows` },
     orchestrationFile: 'custom-engine/src/invoice-workflow.ts',
+    extractWorkers: processes.filter((p) => p.kind === 'worker').map((p) => p.name),
     // The rows one execution left in the store: execution, steps (one per page), attempts, outbox.
     async stateSize(invoiceId) {
       const store = await openStore({

@@ -46,6 +46,11 @@ export type Topology = {
   links?: Record<string, string>;
   /** the one file holding the stack's orchestration (counted in the matrix) */
   orchestrationFile?: string;
+  /**
+   * The processes that run extract, as many as the `workers` setting asks for (issue 16); the
+   * kit kills the first of two mid fan-out. Absent or [] when the stack cannot run a second one.
+   */
+  extractWorkers?: string[];
   /** how much durable state/history one finished invoice left in the engine */
   stateSize?: (invoiceId: string) => Promise<StateSize>;
   /** env every process of the stack shares (blob store, LLM URL); tests use it to open the same blob store */

@@ -34,6 +34,7 @@ const topology: TopologyFactory = async (ctx) => {
     apiUrl,
     llmUrl: llm.url,
     orchestrationFile: 'tools/src/reference/pipeline.ts',
+    extractWorkers: [],
     sharedEnv: { ...blobEnv, LLM_URL: llm.url },
   };
 };
