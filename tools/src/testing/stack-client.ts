@@ -14,6 +14,7 @@ import { syntheticSpecPdf } from '@invoice/shared/flow/synthetic';
 import { withTestFault } from '@invoice/shared/flow/test-faults';
 import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
 import { SAMPLES, type Sample } from '@invoice/shared/samples/corpus';
+import { decide as postDecision } from '@invoice/shared/testing/scenarios';
 import { expect } from 'vitest';
 import { runSynthetic } from '../kit/engine-bench';
 import { type StackHandle, upStack } from '../launcher/launcher';
@@ -81,14 +82,8 @@ export async function until(
 }
 
 /** POST /api/invoices/:id/approval. */
-export async function decide(apiUrl: string, id: string, approved: boolean, note: string | null = null) {
-  const response = await fetch(`${apiUrl}/api/invoices/${id}/approval`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ approved, note }),
-  });
-  return { status: response.status, body: (await response.json()) as AcceptedBody & ErrorBody };
-}
+export const decide = (apiUrl: string, id: string, approved: boolean, note: string | null = null) =>
+  postDecision(apiUrl, id, { approved, note });
 
 /**
  * SIGKILLs every process of the stack but the mock LLM (it stands for the provider, outside the
