@@ -153,8 +153,12 @@ export async function oneOfTwoWorkersKilled(
     const final = await until(handle.apiUrl, id, timeoutMs);
     const completedAfterKillMs = Date.now() - killedAt;
     const m = await mockLlm.metrics(handle.llmUrl);
+    const golden =
+      final.status === 'completed' &&
+      serializeInvoice(final.invoice!) === (await readFile(sample(50).goldenPath, 'utf8'));
     return {
       final,
+      golden,
       inFlightAtKill,
       completedAfterKillMs,
       llmCalls: m.totalCalls,
