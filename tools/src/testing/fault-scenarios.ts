@@ -92,10 +92,11 @@ export async function restartEveryProcess(handle: StackHandle): Promise<string[]
 export type ApprovalAcrossRestart = {
   id: string;
   killed: string[];
-  /** the status GET reported once every process was back */
-  afterRestart: InvoiceStatus;
+  /** the status GET reported once every process was back; `lost`: the stack no longer knows the run */
+  afterRestart: InvoiceStatus | 'lost';
   approvalStatus: number;
-  final: StatusBody;
+  /** absent when the run was lost */
+  final?: StatusBody;
 };
 
 /**
@@ -115,6 +116,12 @@ export async function approvalAcrossRestart(
     throw new Error(`the run never waited for approval: ${JSON.stringify(waiting)}`);
   }
   const killed = await restartEveryProcess(handle);
+  // Every process is ready again, so a 404 now is an answer (the run is gone), not a restart.
+  const known = await fetch(`${handle.apiUrl}/api/invoices/${id}`);
+  if (known.status === 404) {
+    const approval = await decide(handle.apiUrl, id, true, 'after restart');
+    return { id, killed, afterRestart: 'lost', approvalStatus: approval.status };
+  }
   const afterRestart = (await until(handle.apiUrl, id, timeoutMs, ['awaiting_approval'])).status;
   const approval = await decide(handle.apiUrl, id, true, 'after restart');
   const final = await until(handle.apiUrl, id, timeoutMs);
