@@ -66,7 +66,7 @@ for (const [i, stack] of stacks.entries()) {
   const k = result.twoWorkersKill;
   console.log(
     [
-      `${stack}:`,
+      `${stack}`,
       `cancel ${yesNo(result.cancel.pass)} (${result.cancel.callsStartedAfter ?? '?'} LLM calls started after it)`,
       `approval across restart ${yesNo(result.approvalRestart.pass)}`,
       k
