@@ -102,8 +102,8 @@ describe('temporal crash recovery', () => {
     expect(result.killed).toContain('temporal');
     expect(result.afterRestart).toBe('awaiting_approval');
     expect(result.approvalStatus).toBe(202);
-    expect(result.final.status).toBe('completed');
-    expect(result.final.invoice?.approval).toEqual({
+    expect(result.final?.status).toBe('completed');
+    expect(result.final?.invoice?.approval).toEqual({
       approved: true,
       note: 'after restart',
       decidedBy: 'approver',
