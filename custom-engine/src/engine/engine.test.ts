@@ -510,10 +510,12 @@ describe.each(factories)('engine on $name', (factory) => {
     clock.advance(60_000);
     const late = await wait(client, timed.execution.id);
     expect(late?.status).toBe('completed');
-    expect((late?.output as { decision: unknown }).decision).toEqual({
-      event: 'approval',
-      payload: null,
-      timedOut: true,
+    expect(late?.output).toMatchObject({
+      decision: {
+        event: 'approval',
+        payload: null,
+        timedOut: true,
+      },
     });
     const attempts = (await store.attempts(timed.execution.id)).filter((a) => a.stepKey === 'decision');
     expect(attempts.map((a) => a.outcome)).toEqual(['suspended', 'success']);
