@@ -192,6 +192,7 @@ export function validateDefinition(raw: unknown, knownActions: Iterable<string>)
         `${where}: retryPolicy.maxDelay (${rp.maxDelay}) must be >= initialDelay (${rp.initialDelay})`,
       );
     if (step.type === 'map') {
+      if (step.action === 'event') problems.push(`${where}: an event step cannot be a map`);
       if (!step.items)
         problems.push(`${where}: a map step needs 'items' (an expression naming an earlier step's array)`);
     } else {
