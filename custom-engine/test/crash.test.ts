@@ -97,8 +97,8 @@ describe('custom-engine approval across a restart (SQLite)', () => {
     expect(result.killed).toEqual(expect.arrayContaining(['api', 'worker']));
     expect(result.afterRestart).toBe('awaiting_approval');
     expect(result.approvalStatus).toBe(202);
-    expect(result.final.status).toBe('completed');
-    expect(result.final.invoice?.approval).toEqual({
+    expect(result.final?.status).toBe('completed');
+    expect(result.final?.invoice?.approval).toEqual({
       approved: true,
       note: 'after restart',
       decidedBy: 'approver',
