@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DaprWorkflowClient, LogLevel, WorkflowRuntimeStatus, type WorkflowState } from '@dapr/dapr';
-import { pollUntilFinal } from '@invoice/shared/contract/poll';
+import { isFinal, pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
+import { APPROVAL_EVENT, AWAITING_APPROVAL, outcomeOf } from '@invoice/shared/flow/approval';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { sidecar, WORKFLOW_NAME } from './config';
 
@@ -11,8 +13,10 @@ function toRunState(state: WorkflowState): RunState {
 
 function runState(state: WorkflowState): RunState {
   switch (state.runtimeStatus) {
-    case WorkflowRuntimeStatus.COMPLETED:
-      return { status: 'completed', output: JSON.parse(state.serializedOutput ?? 'null') as WorkflowOutput };
+    case WorkflowRuntimeStatus.COMPLETED: {
+      const output = JSON.parse(state.serializedOutput ?? 'null') as WorkflowOutput;
+      return { ...outcomeOf(output), output };
+    }
     case WorkflowRuntimeStatus.FAILED:
       return {
         status: 'failed',
@@ -24,12 +28,18 @@ function runState(state: WorkflowState): RunState {
     case WorkflowRuntimeStatus.PENDING:
       return { status: 'pending' };
     default:
-      return { status: 'running' };
+      // The workflow publishes AWAITING_APPROVAL as its custom status while it waits (workflow.ts);
+      // GetInstance returns it with the rest of the metadata, so this costs no extra call.
+      return { status: state.customStatus === AWAITING_APPROVAL ? 'awaiting_approval' : 'running' };
   }
 }
 
 /** GetInstance period of wait(): see there. */
 const POLL_MS = 25;
+
+/** Attempts of a terminate that failed while the run is still not final: see cancel(). */
+const TERMINATE_ATTEMPTS = 4;
+const TERMINATE_BACKOFF_MS = 250;
 
 /**
  * The contract's orchestrator on Dapr Workflow. A Dapr workflow belongs to the app id whose
@@ -57,6 +67,12 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
         'instance id = run id: daprd refuses a second start of an active instance (gRPC AlreadyExists, orchestrator/create.go); a completed one would be re-created, so the API reads it first',
       cancel:
         'terminateWorkflow: the instance ends TERMINATED; activities already running finish, their results discarded',
+      approval:
+        'custom status awaiting_approval, then waitForExternalEvent("approval") raced by whenAny with a durable createTimer (a scheduler job); approve = raiseEvent',
+      deadline:
+        'a durable createTimer(deadlineMs) in every whenAny of split/extract/aggregate: when it wins the workflow fails; running activities cannot be cancelled, they finish and are dropped',
+      workers:
+        'workers=N replicas of the extract service behind one app id, each with its own daprd; the sqlite name resolver picks one at random per call',
     },
     async start(input) {
       // The invoice id is the instance id: a retried start cannot create a second run.
@@ -69,7 +85,37 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
       }
     },
     async cancel(invoiceId) {
-      await client.terminateWorkflow(invoiceId, 'cancelled');
+      // daprd's TerminateInstance (durabletask-go backend/executor.go) does two things: it adds an
+      // ExecutionTerminated event to the workflow actor's inbox (AddNewWorkflowEvent, one actor call
+      // that our resiliency.yaml lets fail at once instead of the built-in 1 s retry, see there), then
+      // WAITS for the instance to complete over a stream on that actor (WaitForInstanceCompletion).
+      // Either step can fail while the terminated workflow actor deactivates under it ("actor is
+      // closed", or the stream torn down mid-wait), so the call may throw although the event was
+      // stored and the run is, or soon will be, TERMINATED. Hence: on an error, read the state;
+      // a final run is done (cancelled is what we asked for; a run that finished first is
+      // left to the route, which answers 409); otherwise send the terminate again. A second
+      // ExecutionTerminated is harmless: the first one ends the run and daprd drops work for a
+      // completed instance. Bounded, so a sidecar that is really down still surfaces as an error.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.terminateWorkflow(invoiceId, 'cancelled');
+          return;
+        } catch (error) {
+          const now = await status(invoiceId).catch(() => undefined);
+          console.warn(
+            `[dapr] terminate of ${invoiceId} failed (attempt ${attempt}, run now ${now?.status ?? 'unknown'}): ${(error as Error).message}`,
+          );
+          if (now?.status === 'cancelled') return;
+          // Finished otherwise before the terminate landed: the route reads it again and answers 409.
+          if (now && isFinal(now)) throw error;
+          if (attempt >= TERMINATE_ATTEMPTS) throw error;
+          await sleep(TERMINATE_BACKOFF_MS * attempt);
+        }
+      }
+    },
+    async approve(invoiceId, decision) {
+      // Stored in the workflow actor's inbox; the waiting workflow's waitForExternalEvent takes it.
+      await client.raiseEvent(invoiceId, APPROVAL_EVENT, decision);
     },
     status,
     async wait(invoiceId, timeoutMs) {
