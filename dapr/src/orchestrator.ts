@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DaprWorkflowClient, LogLevel, WorkflowRuntimeStatus, type WorkflowState } from '@dapr/dapr';
-import { isFinal, pollUntilFinal } from '@invoice/shared/contract/poll';
+import { pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
 import { APPROVAL_EVENT, AWAITING_APPROVAL, outcomeOf } from '@invoice/shared/flow/approval';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { sidecar, WORKFLOW_NAME } from './config';
+import { readUntorn } from './torn-read';
 
 function toRunState(state: WorkflowState): RunState {
   const { bodySha256 } = JSON.parse(state.serializedInput ?? '{}') as Partial<WorkflowInput>;
@@ -37,10 +37,6 @@ function runState(state: WorkflowState): RunState {
 /** GetInstance period of wait(): see there. */
 const POLL_MS = 25;
 
-/** Attempts of a terminate that failed while the run is still not final: see cancel(). */
-const TERMINATE_ATTEMPTS = 4;
-const TERMINATE_BACKOFF_MS = 250;
-
 /**
  * The contract's orchestrator on Dapr Workflow. A Dapr workflow belongs to the app id whose
  * sidecar runs its worker, so the API talks to the workflow app's sidecar (its gRPC port),
@@ -56,7 +52,8 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
   });
 
   async function status(invoiceId: string): Promise<RunState | undefined> {
-    const state = await client.getWorkflowState(invoiceId, true);
+    // Read again when daprd's GetInstance tore its read on a turn being saved (torn-read.ts).
+    const state = await readUntorn(() => client.getWorkflowState(invoiceId, true));
     return state ? toRunState(state) : undefined;
   }
 
@@ -85,33 +82,7 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
       }
     },
     async cancel(invoiceId) {
-      // daprd's TerminateInstance (durabletask-go backend/executor.go) does two things: it adds an
-      // ExecutionTerminated event to the workflow actor's inbox (AddNewWorkflowEvent, one actor call
-      // that our resiliency.yaml lets fail at once instead of the built-in 1 s retry, see there), then
-      // WAITS for the instance to complete over a stream on that actor (WaitForInstanceCompletion).
-      // Either step can fail while the terminated workflow actor deactivates under it ("actor is
-      // closed", or the stream torn down mid-wait), so the call may throw although the event was
-      // stored and the run is, or soon will be, TERMINATED. Hence: on an error, read the state;
-      // a final run is done (cancelled is what we asked for; a run that finished first is
-      // left to the route, which answers 409); otherwise send the terminate again. A second
-      // ExecutionTerminated is harmless: the first one ends the run and daprd drops work for a
-      // completed instance. Bounded, so a sidecar that is really down still surfaces as an error.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await client.terminateWorkflow(invoiceId, 'cancelled');
-          return;
-        } catch (error) {
-          const now = await status(invoiceId).catch(() => undefined);
-          console.warn(
-            `[dapr] terminate of ${invoiceId} failed (attempt ${attempt}, run now ${now?.status ?? 'unknown'}): ${(error as Error).message}`,
-          );
-          if (now?.status === 'cancelled') return;
-          // Finished otherwise before the terminate landed: the route reads it again and answers 409.
-          if (now && isFinal(now)) throw error;
-          if (attempt >= TERMINATE_ATTEMPTS) throw error;
-          await sleep(TERMINATE_BACKOFF_MS * attempt);
-        }
-      }
+      await client.terminateWorkflow(invoiceId, 'cancelled');
     },
     async approve(invoiceId, decision) {
       // Stored in the workflow actor's inbox; the waiting workflow's waitForExternalEvent takes it.
