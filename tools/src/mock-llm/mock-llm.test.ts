@@ -117,6 +117,23 @@ describe('mock LLM', () => {
     expect(configFromEnv({ LLM_HANG_PAGES: '2,7' }).hangPages).toEqual([2, 7]);
   });
 
+  it('a call in flight across a metrics reset leaves the in-flight gauge when it ends', async () => {
+    const { mock } = await mockWithPage({ hangPages: [2] });
+    const abort = new AbortController();
+    const stuck = mock.app.request('/v1/extract', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber: 2 }),
+      signal: abort.signal,
+    });
+    await until(() => mock.metrics().inFlight === 1);
+    await mock.app.request('/metrics/reset', { method: 'POST' });
+    expect(mock.metrics().inFlight).toBe(1);
+    abort.abort();
+    await stuck;
+    expect(mock.metrics().inFlight).toBe(0);
+  });
+
   it('rejects a malformed request and a malformed config', async () => {
     const { mock } = await mockWithPage();
     const bad = await mock.app.request('/v1/extract', { method: 'POST', body: '{"nope":1}' });

@@ -78,8 +78,10 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       return errorResponse(c, 429, 'rate_limited', 'injected 429');
     }
     await slots.acquire(() => m.queued++);
-    m.inFlight++;
-    m.maxInFlight = Math.max(m.maxInFlight, m.inFlight);
+    // The gauge lives on the current metrics object (a reset carries it over), so a call that
+    // spans a reset must count itself there, not on the object it started with.
+    metrics.inFlight++;
+    metrics.maxInFlight = Math.max(metrics.maxInFlight, metrics.inFlight);
     const servedFrom = performance.now();
     try {
       if (failure === 'hang') {
@@ -98,7 +100,7 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       return c.json(extraction);
     } finally {
       answered = true;
-      m.inFlight--;
+      metrics.inFlight--;
       slots.release();
     }
   });
