@@ -78,10 +78,8 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       return errorResponse(c, 429, 'rate_limited', 'injected 429');
     }
     await slots.acquire(() => m.queued++);
-    // The gauge lives on the current metrics object (a reset carries it over), so a call that
-    // spans a reset must count itself there, not on the object it started with.
-    metrics.inFlight++;
-    metrics.maxInFlight = Math.max(metrics.maxInFlight, metrics.inFlight);
+    m.inFlight++;
+    m.maxInFlight = Math.max(m.maxInFlight, m.inFlight);
     const servedFrom = performance.now();
     try {
       if (failure === 'hang') {
@@ -100,6 +98,7 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       return c.json(extraction);
     } finally {
       answered = true;
+      // The current metrics, not `m`: a reset during the call carried this call's count over.
       metrics.inFlight--;
       slots.release();
     }
