@@ -159,8 +159,8 @@ describe('dapr crash recovery', () => {
     console.log(`[dapr approval across restart] killed ${result.killed.join(', ')}`);
     expect(result.afterRestart).toBe('awaiting_approval');
     expect(result.approvalStatus).toBe(202);
-    expect(result.final.status, result.final.error).toBe('completed');
-    expect(result.final.invoice?.approval).toEqual({
+    expect(result.final?.status, result.final?.error).toBe('completed');
+    expect(result.final?.invoice?.approval).toEqual({
       approved: true,
       note: 'after restart',
       decidedBy: 'approver',
