@@ -120,7 +120,8 @@ export function productionSection(
     );
   }
   const failed = files.filter((f): f is { stack: string; failed: string } => 'failed' in f);
-  for (const f of failed) out.push(`- ${label(f.stack)}: the run could not complete: ${escapeCell(f.failed)}`);
+  for (const f of failed)
+    out.push(`- ${label(f.stack)}: the run could not complete: ${escapeCell(f.failed)}`);
   if (failed.length) out.push('');
   const limits = ok.filter((r) => cannot[r.stack]);
   if (limits.length) {
