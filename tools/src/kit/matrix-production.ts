@@ -32,6 +32,11 @@ export const PRODUCTION_TESTS: Record<string, string[]> = {
 export const ENGINE_LIMITS: Record<string, string> = {
   reference:
     'nothing survives its process: a waiting approval, a deadline timer and every run in flight are lost with it (the restart check fails by design).',
+  'custom-engine':
+    'its timers fire on a worker’s claim, up to one poll late (20 ms on SQLite, 1 s on PostgreSQL); events are not buffered (a decision before the step waits is refused) and one step per event name can wait at a time; a decision in the milliseconds after a timed-out step was claimed gets a 202 but the timeout is recorded. [SPEC](../custom-engine/SPEC.md)',
+  temporal:
+    'a running extract learns of a cancel or the deadline only at its next heartbeat (every 2 s), so a shorter one runs to its end; a decision that races the approval timer gets a 202 and is ignored (an Update with a validator would refuse it, but needs a live worker); `?wait=true` learns that a run waits from a once-a-second describe (no push on a memo change); the deadline timer changes the history, so workers must be deployed before the API (or use `patched()`). [SPEC](../temporal/SPEC.md)',
+  dapr: 'an activity already running cannot be stopped: terminate and the deadline drop its result while its LLM call runs on; the JS SDK cannot cancel a timer (daprd deletes an instance’s leftover reminders when it completes); `getWorkflowState` can tear (metadata and inbox read apart) while the workflow saves, so `status()` reads again on exactly that error. [SPEC](../dapr/SPEC.md)',
 };
 
 const BEHAVIOUR_TITLES: Record<ProductionBehaviour, string> = {
