@@ -193,6 +193,9 @@ async function loadResults(sub = 'compare') {
   return { results, run: await read('run.json'), kit: await read('kit-overhead.json') };
 }
 
+/** When the flow every stack runs last changed what it costs (issue 16: a deadline timer per run). */
+const FLOW_CHANGED_AT = '2026-12-02T03:10:00Z';
+
 /** docs/results/production/*.json (pnpm production), in the matrix's stack order. */
 async function loadProduction(): Promise<ProductionFile[]> {
   const dir = join(RESULTS_DIR, 'production');
@@ -282,6 +285,10 @@ export async function writeMatrix(): Promise<string> {
       ? `- **Reproduced by a second run**: \`${rerun.run.command ?? 'pnpm compare --rerun'}\` (${rerun.run.date ?? '?'}${rerun.run.wallSeconds ? `, ${Math.round(rerun.run.wallSeconds / 60)} min` : ''}; JSON in \`docs/results/${RERUN_DIR}/\`). The tables show the first run; a ranking is stated only where the intervals of **both** runs, taken together, do not overlap, so every ranking below holds in each run. The headline figures of both runs are [side by side](#second-run-side-by-side).${unconfirmed.length ? ` Not in the second run, so not ranked: ${unconfirmed.map(label).join(', ')}.` : ''}`
       : `- **Not reproduced yet**: no second run in \`docs/results/${RERUN_DIR}/\` (\`pnpm compare --rerun\`), so every ranking rests on one run.`,
   );
+  if (run.date && run.date < FLOW_CHANGED_AT)
+    out.push(
+      `- **Measured on the flow before issue 16's changes**: the compare run of ${run.date.slice(0, 10)} predates the invoice deadline (a durable timer on every run), the approval step and, on the custom engine, two more step rows per run (commit 9b89059 and the stacks' merges after it). Those costs are in none of the tables below; only "Production behaviours" was measured on the current code. \`pnpm compare\` and \`pnpm compare --quick --rerun\` re-measure everything.`,
+    );
   for (const [stack, why] of Object.entries(STAND_INS))
     out.push(
       `- **†** ${label(stack).replace(/[†‡]? \(stand-in\)/, '')} is a stand-in: ${why}; its timings and costs are not the Functions host's (see azure-durable-functions/SPEC.md). Its cells are shown and labelled, and it is left out of every ranking.`,
