@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { crashAllDuringFanout } from '@invoice/tools/kit/chaos';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import {
-  approvalAcrossRestart,
+  expectApprovalSurvivesRestart,
   expectOverBudgetNotRetried,
   expectPoisonPillFails,
-  oneOfTwoWorkersKilled,
+  expectSurvivorFinishes,
 } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DaprStack, expectGolden, sample, startDapr, submit, until, untilInFlight } from './helpers';
@@ -155,16 +155,7 @@ describe('dapr crash recovery', () => {
   it('every process SIGKILLed while a run awaits approval: after the restart it still waits, and the approval lands', {
     timeout: 300_000,
   }, async () => {
-    const result = await approvalAcrossRestart(stack.handle);
-    console.log(`[dapr approval across restart] killed ${result.killed.join(', ')}`);
-    expect(result.afterRestart).toBe('awaiting_approval');
-    expect(result.approvalStatus).toBe(202);
-    expect(result.final?.status, result.final?.error).toBe('completed');
-    expect(result.final?.invoice?.approval).toEqual({
-      approved: true,
-      note: 'after restart',
-      decidedBy: 'approver',
-    });
+    await expectApprovalSurvivesRestart(stack.handle, 'dapr');
   });
 });
 
@@ -182,14 +173,6 @@ describe('dapr with two extract replicas (workers=2)', () => {
     const { handle } = stack;
     const workers = handle.topology.extractWorkers ?? [];
     expect(workers).toEqual(['extract', 'extract-2']);
-    const report = await oneOfTwoWorkersKilled(handle, workers[0]!);
-    console.log(
-      `[dapr workers=2] killed ${workers[0]} with ${report.inFlightAtKill} LLM calls in flight; completed ` +
-        `${report.completedAfterKillMs} ms after the kill; ${report.llmCalls} LLM calls for 50 pages; ` +
-        `${report.duplicates} duplicate successes`,
-    );
-    expect(report.final.status, report.final.error).toBe('completed');
-    await expectGolden(report.final, sample(50));
-    expect(report.duplicates).toBeLessThanOrEqual(report.inFlightAtKill);
+    await expectSurvivorFinishes(handle, 'dapr');
   });
 });

@@ -26,7 +26,14 @@ export {
   untilInFlight,
 } from './fault-scenarios';
 
-import { sample, submit, until, untilInFlight } from './fault-scenarios';
+import {
+  approvalAcrossRestart,
+  oneOfTwoWorkersKilled,
+  sample,
+  submit,
+  until,
+  untilInFlight,
+} from './fault-scenarios';
 
 /** POST ?wait=true and return the final body, asserting the 200. */
 export async function runToEnd(apiUrl: string, s: Sample): Promise<StatusBody> {
@@ -240,4 +247,38 @@ export async function runTinySynthetic(
     `invoices/${id}/timings.json`,
   ]);
   return run.body;
+}
+
+/**
+ * approvalAcrossRestart, asserted as every stack's crash test needs it: still waiting after a
+ * SIGKILL of every process, the approval sent then is a 202, and the run completes with the
+ * decision on its invoice.
+ */
+export async function expectApprovalSurvivesRestart(handle: StackHandle, label: string) {
+  const result = await approvalAcrossRestart(handle);
+  console.log(`[${label} approval] killed and restarted: ${result.killed.join(', ')}`);
+  expect(result.afterRestart).toBe('awaiting_approval');
+  expect(result.approvalStatus).toBe(202);
+  expect(result.final?.status, result.final?.error).toBe('completed');
+  expect(result.final?.invoice?.approval).toEqual({
+    approved: true,
+    note: 'after restart',
+    decidedBy: 'approver',
+  });
+  return result;
+}
+
+/**
+ * oneOfTwoWorkersKilled on the first of the topology's two extract workers, asserted: the other
+ * finishes the invoice golden, and only calls that were in flight at the kill ran twice.
+ */
+export async function expectSurvivorFinishes(handle: StackHandle, label: string) {
+  const workers = handle.topology.extractWorkers ?? [];
+  expect(workers).toHaveLength(2);
+  const result = await oneOfTwoWorkersKilled(handle, workers[0]!);
+  const { final, ...numbers } = result;
+  console.log(`[${label} workers=2] killed ${workers[0]}: ${JSON.stringify(numbers)}`);
+  await expectGolden(final, sample(50));
+  expect(result.duplicates).toBeLessThanOrEqual(result.inFlightAtKill);
+  return result;
 }
