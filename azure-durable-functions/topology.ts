@@ -15,6 +15,13 @@ import { mockLlmProcess, tsxCommand } from '@invoice/tools/topologies/mock-llm';
  * defaults: recovery from a killed host then takes minutes, as on Azure Storage).
  */
 const topology: TopologyFactory = async (ctx) => {
+  // One host process owns every instance here (see SPEC.md "Production behaviours"): a second
+  // one would not compete for the same queues, so `workers` other than 1 is refused, not faked.
+  if (ctx.settings.workers && ctx.settings.workers !== '1') {
+    throw new Error(
+      'azure-durable-functions: workers=N is not supported by the replay test host (one process runs every instance and its own work items; it has no shared queues for a second host to compete on)',
+    );
+  }
   const azurite = await azuriteProcess(ctx);
   const llm = await mockLlmProcess(ctx);
   const port = await ctx.port('api');
@@ -46,6 +53,8 @@ const topology: TopologyFactory = async (ctx) => {
     apiUrl,
     llmUrl: llm.url,
     orchestrationFile: 'azure-durable-functions/src/orchestrator.ts',
+    // No second process can take extract work on this test host (see the check above).
+    extractWorkers: [],
     // The committed history events of one instance: what the Azure Storage provider's History
     // table holds (the log's queue-message lines are the queues' share, not history).
     async stateSize(invoiceId) {
