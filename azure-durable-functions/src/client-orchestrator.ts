@@ -1,6 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HttpRequest } from '@azure/functions';
-import { type Behaviours, type InvoiceOrchestrator, isFinal, type RunState } from '@invoice/shared/contract/types';
+import {
+  type Behaviours,
+  type InvoiceOrchestrator,
+  isFinal,
+  type RunState,
+} from '@invoice/shared/contract/types';
 import { APPROVAL_EVENT, AWAITING_APPROVAL, outcomeOf } from '@invoice/shared/flow/approval';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { type DurableClient, OrchestrationRuntimeStatus } from 'durable-functions';
@@ -23,7 +27,7 @@ export const DURABLE_BEHAVIOURS: Behaviours = {
  * The common contract's orchestrator seam over the Durable Functions client binding. The
  * instance id is the invoice id, so status lookups need no mapping table.
  */
-export function durableClientOrchestrator(client: DurableClient, request: HttpRequest): InvoiceOrchestrator {
+export function durableClientOrchestrator(client: DurableClient): InvoiceOrchestrator {
   const status = async (invoiceId: string): Promise<RunState | undefined> => {
     const s = await client.getStatus(invoiceId).catch((error: Error) => {
       // the client throws on the extension's 404 rather than returning nothing

@@ -1,4 +1,10 @@
-import { APPROVAL_EVENT, AWAITING_APPROVAL, approvalOf, deadlineMessage, needsApproval } from '@invoice/shared/flow/approval';
+import {
+  APPROVAL_EVENT,
+  AWAITING_APPROVAL,
+  approvalOf,
+  deadlineMessage,
+  needsApproval,
+} from '@invoice/shared/flow/approval';
 import type {
   AggregateResult,
   ApprovalDecision,
@@ -24,35 +30,26 @@ const retry = llmRetryOptions();
  */
 export const invoiceOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput() as WorkflowInput;
-  const { invoiceId, pdfKey, acceptedAt, deadlineMs } = input;
-  // The first episode's OrchestratorStarted time, the same on every replay.
-  const deadline = deadlineMs ? new Date(context.df.currentUtcDateTime.getTime() + deadlineMs) : undefined;
-
-  /**
-   * One step raced against its own durable timer at the deadline. Each step gets a fresh timer
-   * (one Task.any per timer) and cancels it when the step wins. When the timer wins the run fails
-   * with deadline_exceeded; Durable Functions cannot stop an activity that is already running, so
-   * its invocation runs on and its result is discarded.
-   */
-  function* withinDeadline<T>(step: Task): Generator<Task, T, unknown> {
-    if (!deadline) return (yield step) as T;
-    const timer = context.df.createTimer(deadline);
-    const winner = yield context.df.Task.any([step, timer]);
-    if (winner === timer) throw new Error(deadlineMessage(deadlineMs!));
-    timer.cancel();
-    if (step.isFaulted) throw step.result;
-    return step.result as T;
-  }
+  const { invoiceId, pdfKey, acceptedAt } = input;
+  const deadline = deadlineOf(context, input);
 
   const split: SplitResult = yield* withinDeadline<SplitResult>(
+    context,
+    deadline,
     context.df.callActivity(ACTIVITY.split, { invoiceId, pdfKey }),
   );
   const extractions = yield* withinDeadline<ExtractResult[]>(
+    context,
+    deadline,
     context.df.Task.all(
-      split.pages.map((page) => context.df.callActivityWithRetry(ACTIVITY.extract, retry, { invoiceId, page })),
+      split.pages.map((page) =>
+        context.df.callActivityWithRetry(ACTIVITY.extract, retry, { invoiceId, page }),
+      ),
     ),
   );
   const output = yield* withinDeadline<AggregateResult>(
+    context,
+    deadline,
     context.df.callActivity(ACTIVITY.aggregate, { invoiceId, acceptedAt, split: split.span, extractions }),
   );
   if (!needsApproval(input, output)) return output satisfies WorkflowOutput;
@@ -75,3 +72,31 @@ export const invoiceOrchestrator: OrchestrationHandler = function* (context: Orc
   });
   return recorded;
 };
+
+export type Deadline = { at: Date; ms: number };
+
+/** The run's deadline: deadlineMs after the first episode's OrchestratorStarted time, the same on every replay. */
+export function deadlineOf(context: OrchestrationContext, input: WorkflowInput): Deadline | undefined {
+  const ms = input.deadlineMs;
+  return ms ? { at: new Date(context.df.currentUtcDateTime.getTime() + ms), ms } : undefined;
+}
+
+/**
+ * One step raced against its own durable timer at the deadline. Each step gets a fresh timer
+ * (one Task.any per timer) and cancels it when the step wins. When the timer wins the run fails
+ * with deadline_exceeded; Durable Functions cannot stop an activity that is already running, so
+ * its invocation runs on and its result is discarded.
+ */
+export function* withinDeadline<T>(
+  context: OrchestrationContext,
+  deadline: Deadline | undefined,
+  step: Task,
+): Generator<Task, T, unknown> {
+  if (!deadline) return (yield step) as T;
+  const timer = context.df.createTimer(deadline.at);
+  const winner = yield context.df.Task.any([step, timer]);
+  if (winner === timer) throw new Error(deadlineMessage(deadline.ms));
+  timer.cancel();
+  if (step.isFaulted) throw step.result;
+  return step.result as T;
+}
