@@ -5,7 +5,11 @@ import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
+import {
+  approvalAcrossRestart,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLine } from '../test-host/history-log';
 import { partitionOf } from '../test-host/host-settings';
@@ -205,5 +209,38 @@ describe('crash of the functions host mid fan-out (shortened, stated timeouts)',
     const id = await expectOverBudgetNotRetried(stack.apiUrl);
     const history = await readHistory(stack, id);
     expect(countEvents(history, EventType.TaskScheduled, 'splitPdf')).toBe(1);
+  });
+});
+
+describe('the approval wait across a SIGKILL of every process (shortened, stated timeouts)', () => {
+  it('a run awaiting approval is still awaiting after Azurite and the host are killed and restarted; the approval then lands', {
+    timeout: 240_000,
+  }, async () => {
+    const r = await approvalAcrossRestart(stack);
+    console.log(
+      `[approval across restart] killed ${r.killed.join(', ')}; after restart: ${r.afterRestart}; approval answered ${r.approvalStatus}; final ${r.final.status}`,
+    );
+    expect(r.killed).toEqual(expect.arrayContaining(['azurite', 'functions-host']));
+    expect(r.afterRestart).toBe('awaiting_approval');
+    expect(r.approvalStatus).toBe(202);
+    expect(r.final.status).toBe('completed');
+    expect(r.final.invoice?.approval).toEqual({
+      approved: true,
+      note: 'after restart',
+      decidedBy: 'approver',
+    });
+    // The wait was history all along: one EventRaised, consumed by the restarted host.
+    const lines = committed(await readHistory(stack, r.id));
+    expect(lines.filter((l) => l.event.EventType === EventType.EventRaised)).toHaveLength(1);
+    expect(countEvents(lines, EventType.TaskScheduled, 'recordDecision')).toBe(1);
+  });
+});
+
+describe('two workers', () => {
+  it('are not offered: the topology lists no extract worker, and workers=2 is refused rather than faked', async () => {
+    expect(stack.topology.extractWorkers).toEqual([]);
+    await expect(upStack('azure-durable-functions', { settings: { workers: '2' } })).rejects.toThrow(
+      /workers=N is not supported by the replay test host/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ExtractResult, SplitResult, WorkflowInput } from '@invoice/shared/flow/types';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
@@ -325,5 +326,143 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
     const end = recorded.find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
     expect(view2?.status).toBe('completed');
     expect(view2?.output).toEqual(JSON.parse(end.Result!));
+  });
+});
+
+/**
+ * The approval wait and the deadline on a host in this process, with stub activities (the
+ * orchestrator is the app's): what the history and the SDK make of an event that arrives early,
+ * of cancelled timers that still fire, and of a deadline timer that wins over a running activity.
+ */
+describe('external event, durable timers and custom status on the test host (stub activities)', () => {
+  const stub = (name: string, handler: (input: never) => unknown): RegisteredFunction => ({
+    name,
+    triggerType: 'activityTrigger',
+    bindings: {},
+    handler: async (input: unknown) => handler(input as never),
+  });
+  const page = { index: 0, textKey: 'invoices/x/pages/0000.txt' };
+  const aggregated = { invoiceKey: 'invoices/x/invoice.json', pageCount: 1, discrepancyCount: 1 };
+  const stubs = (over: Partial<Record<keyof typeof ACTIVITY, (input: never) => unknown>> = {}) => [
+    stub(ACTIVITY.split, over.split ?? (() => ({ pages: [page], span: { name: 'split' } }))),
+    stub(ACTIVITY.extract, over.extract ?? (() => ({ extractionKey: 'invoices/x/extractions/0000.json' }))),
+    stub(ACTIVITY.aggregate, over.aggregate ?? (() => aggregated)),
+    stub(
+      ACTIVITY.recordDecision,
+      over.recordDecision ??
+        ((input: { invoiceKey: string; approval: unknown }) => ({ ...aggregated, approval: input.approval })),
+    ),
+  ];
+  const hosts: ReplayHost[] = [];
+  afterAll(() => {
+    for (const h of hosts) h.stop();
+  });
+  async function run(activities: RegisteredFunction[], limits: Partial<WorkflowInput>) {
+    const historyDir = await mkdtemp(join(tmpdir(), 'df-approval-'));
+    const host = new ReplayHost({
+      functions: new Map([
+        [ORCHESTRATOR, functions.get(ORCHESTRATOR)!],
+        ...activities.map((a) => [a.name, a] as const),
+      ]),
+      historyDir,
+      maxConcurrentActivities: 4,
+      log: (l) => console.error(l),
+    });
+    hosts.push(host);
+    const id = `approval-${hosts.length}`;
+    const input: WorkflowInput = {
+      invoiceId: id,
+      pdfKey: 'invoices/x/source.pdf',
+      acceptedAt: Date.now(),
+      ...limits,
+    };
+    await host.start(ORCHESTRATOR, id, input);
+    const history = async () => committed(await new HistoryLog(historyDir).read(id));
+    return { host, id, history };
+  }
+  const types = (lines: EventLine[]) => lines.map((l) => l.event.EventType);
+
+  it('an event raised before the orchestrator waits for it is kept, and wins the race at once', async () => {
+    let release!: () => void;
+    let aggregating!: () => void;
+    const called = new Promise<void>((resolve) => {
+      aggregating = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { host, id, history } = await run(
+      stubs({
+        aggregate: async () => {
+          aggregating();
+          await gate;
+          return aggregated;
+        },
+      }),
+      { approvalTimeoutMs: 3_600_000 },
+    );
+    await called;
+    expect(await host.raiseEvent(id, 'approval', JSON.stringify({ approved: true, note: 'early' }))).toBe(
+      'accepted',
+    );
+    // The event's episode commits while aggregate runs: in history, nothing waits for it yet.
+    for (let i = 0; i < 200 && !types(await history()).includes(EventType.EventRaised); i++) await sleep(25);
+    expect(host.view(id)?.customStatus).toBeUndefined();
+    release();
+    const done = await host.waitFor(id, 30_000);
+    expect(done?.status).toBe('completed');
+    expect((done?.output as { approval: unknown }).approval).toEqual({
+      approved: true,
+      note: 'early',
+      decidedBy: 'approver',
+    });
+    const lines = await history();
+    const raisedAt = types(lines).indexOf(EventType.EventRaised);
+    const aggregateDone = lines.findIndex(
+      (l) =>
+        l.event.EventType === EventType.TaskCompleted && JSON.parse(l.event.Result!).discrepancyCount === 1,
+    );
+    expect(raisedAt).toBeGreaterThan(0);
+    expect(raisedAt).toBeLessThan(aggregateDone);
+    // The approval timer was created and cancelled, the last custom status is the decision's.
+    expect(done?.customStatus).toBe('decision_taken');
+    expect(await host.raiseEvent(id, 'approval', '{}')).toBe('gone');
+  });
+
+  it('cancelled deadline timers still fire, and change nothing; with no event the approval timer ends the wait', async () => {
+    const { host, id, history } = await run(stubs(), { deadlineMs: 2_000, approvalTimeoutMs: 5_000 });
+    const waiting = await host.waitFor(id, 30_000, (v) => v.customStatus === 'awaiting_approval');
+    expect(waiting?.status).toBe('running');
+    expect(waiting?.customStatus).toBe('awaiting_approval');
+    const done = await host.waitFor(id, 30_000);
+    expect(done?.status).toBe('completed');
+    expect((done?.output as { approval: unknown }).approval).toEqual({
+      approved: false,
+      note: null,
+      decidedBy: 'timeout',
+    });
+    const lines = await history();
+    // Three deadline timers (split, fan-out, aggregate; each cancelled) and the approval timer.
+    expect(types(lines).filter((t) => t === EventType.TimerCreated)).toHaveLength(4);
+    expect(types(lines).filter((t) => t === EventType.TimerFired)).toHaveLength(4);
+    expect(lines.filter((l) => l.event.Name === ACTIVITY.recordDecision)).toHaveLength(1);
+  });
+
+  it('a deadline timer that wins fails the run with deadline_exceeded while the activity still runs', async () => {
+    let running = 0;
+    const { host, id } = await run(
+      stubs({
+        extract: () => {
+          running++;
+          return new Promise(() => {});
+        },
+      }),
+      { deadlineMs: 1_000, approvalTimeoutMs: 5_000 },
+    );
+    const done = await host.waitFor(id, 30_000);
+    expect(done?.status).toBe('failed');
+    expect(done?.error).toMatch(/^deadline_exceeded: the invoice was not done within 1000 ms/);
+    // Durable Functions has no way to stop it: the invocation is still running.
+    expect(running).toBe(1);
   });
 });
