@@ -12,7 +12,9 @@ import { mockLlmProcess, tsxCommand } from '@invoice/tools/topologies/mock-llm';
  * HTTP goes through the app's own HTTP starter and durable client (DF_HTTP=contract serves the
  * shared contract app over the host instead); DF_HOST_JSON points at another host.json (queue
  * visibility timeouts, partition leases and functionTimeout come from host.json, else the real
- * defaults: recovery from a killed host then takes minutes, as on Azure Storage).
+ * defaults: recovery from a killed host then takes minutes, as on Azure Storage);
+ * INVOICE_DEADLINE_MS and APPROVAL_TIMEOUT set the API's run limits. `workers` other than 1 is
+ * refused (see below).
  */
 const topology: TopologyFactory = async (ctx) => {
   // One host process owns every instance here (see SPEC.md "Production behaviours"): a second
@@ -30,7 +32,15 @@ const topology: TopologyFactory = async (ctx) => {
     PORT: String(port),
     DF_HISTORY_DIR: join(ctx.runDir, 'durable-history'),
   };
-  for (const key of ['DF_MAX_CONCURRENT_ACTIVITIES', 'DF_APP_ENTRY', 'DF_HTTP', 'DF_HOST_JSON']) {
+  // INVOICE_DEADLINE_MS / APPROVAL_TIMEOUT: the API's run limits (shared/src/contract/run-limits.ts).
+  for (const key of [
+    'DF_MAX_CONCURRENT_ACTIVITIES',
+    'DF_APP_ENTRY',
+    'DF_HTTP',
+    'DF_HOST_JSON',
+    'INVOICE_DEADLINE_MS',
+    'APPROVAL_TIMEOUT',
+  ]) {
     if (ctx.settings[key]) hostEnv[key] = ctx.settings[key];
   }
   return {
