@@ -252,15 +252,19 @@ export class ReplayHost {
    * message to the instance, which ends it Terminated at its next episode without running the
    * orchestrator. Activities already dispatched still run; their results are discarded.
    */
-  async terminate(instanceId: string, reason: string): Promise<'accepted' | 'gone' | undefined> {
+  terminate(instanceId: string, reason: string): Promise<'accepted' | 'gone' | undefined> {
+    return this.sendToRunning(instanceId, events.executionTerminated(new Date(), reason));
+  }
+
+  /** A client message into a running instance's control queue, stored before it is acknowledged. */
+  private async sendToRunning(
+    instanceId: string,
+    event: HistoryEvent,
+  ): Promise<'accepted' | 'gone' | undefined> {
     const instance = this.instances.get(instanceId);
     if (!instance) return undefined;
     if (isDone(instance.status)) return 'gone';
-    const line: MessageLine = {
-      kind: 'message',
-      mid: randomUUID(),
-      event: events.executionTerminated(new Date(), reason),
-    };
+    const line: MessageLine = { kind: 'message', mid: randomUUID(), event };
     await this.store.append(instanceId, [line]);
     this.receive(instance, line, new Date(), false);
     return 'accepted';
@@ -310,22 +314,12 @@ export class ReplayHost {
    * for yet and hands it to the first waitForExternalEvent of that name (buffered). 404 for an
    * unknown instance, 410 for a finished one, as the extension answers.
    */
-  async raiseEvent(
+  raiseEvent(
     instanceId: string,
     name: string,
     input: string | undefined,
   ): Promise<'accepted' | 'gone' | undefined> {
-    const instance = this.instances.get(instanceId);
-    if (!instance) return undefined;
-    if (isDone(instance.status)) return 'gone';
-    const line: MessageLine = {
-      kind: 'message',
-      mid: randomUUID(),
-      event: events.eventRaised(new Date(), name, input),
-    };
-    await this.store.append(instanceId, [line]);
-    this.receive(instance, line, new Date(), false);
-    return 'accepted';
+    return this.sendToRunning(instanceId, events.eventRaised(new Date(), name, input));
   }
 
   /**
