@@ -13,17 +13,14 @@ import { mockLlmProcess, tsxCommand } from '@invoice/tools/topologies/mock-llm';
  * shared contract app over the host instead); DF_HOST_JSON points at another host.json (queue
  * visibility timeouts, partition leases and functionTimeout come from host.json, else the real
  * defaults: recovery from a killed host then takes minutes, as on Azure Storage);
- * INVOICE_DEADLINE_MS and APPROVAL_TIMEOUT set the API's run limits. `workers` other than 1 is
- * refused (see below).
+ * INVOICE_DEADLINE_MS and APPROVAL_TIMEOUT set the API's run limits. `workers` adds no process
+ * (see below).
  */
 const topology: TopologyFactory = async (ctx) => {
   // One host process owns every instance here (see SPEC.md "Production behaviours"): a second
-  // one would not compete for the same queues, so `workers` other than 1 is refused, not faked.
-  if (ctx.settings.workers && ctx.settings.workers !== '1') {
-    throw new Error(
-      'azure-durable-functions: workers=N is not supported by the replay test host (one process runs every instance and its own work items; it has no shared queues for a second host to compete on)',
-    );
-  }
+  // one would not compete for the same queues, so `workers` does not add one (extractWorkers
+  // stays empty and GET /healthz says why; the kit then reports no second worker).
+  const workersAsked = Number(ctx.settings.workers ?? 1);
   const azurite = await azuriteProcess(ctx);
   const llm = await mockLlmProcess(ctx);
   const port = await ctx.port('api');
@@ -45,8 +42,7 @@ const topology: TopologyFactory = async (ctx) => {
   }
   return {
     stack: 'azure-durable-functions',
-    description:
-      'Functions app (v4 model, durable-functions v3) behind its own HTTP starter on the SDK-replay test host (a stand-in: the Functions host, queues and tables are not in the loop), blobs on Azurite',
+    description: `Functions app (v4 model, durable-functions v3) behind its own HTTP starter on the SDK-replay test host (a stand-in: the Functions host, queues and tables are not in the loop), blobs on Azurite${workersAsked > 1 ? `; workers=${workersAsked} asked, one host process runs (the test host has no shared queues for a second one)` : ''}`,
     processes: [
       ...azurite.processes,
       { ...llm.process, dependsOn: ['azurite'] },
@@ -63,7 +59,7 @@ const topology: TopologyFactory = async (ctx) => {
     apiUrl,
     llmUrl: llm.url,
     orchestrationFile: 'azure-durable-functions/src/orchestrator.ts',
-    // No second process can take extract work on this test host (see the check above).
+    // No second process can take extract work on this test host (see above).
     extractWorkers: [],
     // The committed history events of one instance: what the Azure Storage provider's History
     // table holds (the log's queue-message lines are the queues' share, not history).

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
@@ -15,6 +17,7 @@ import type { LogLine } from '../test-host/history-log';
 import { partitionOf } from '../test-host/host-settings';
 import { type Lease, readJournal, readLease } from '../test-host/leases';
 import { EventType } from '../test-host/sdk';
+import topology from '../topology';
 import {
   committed,
   countEvents,
@@ -237,10 +240,21 @@ describe('the approval wait across a SIGKILL of every process (shortened, stated
 });
 
 describe('two workers', () => {
-  it('are not offered: the topology lists no extract worker, and workers=2 is refused rather than faked', async () => {
+  it('are not offered: workers=2 still gives one host process and no extract worker, rather than a fake second one', async () => {
     expect(stack.topology.extractWorkers).toEqual([]);
-    await expect(upStack('azure-durable-functions', { settings: { workers: '2' } })).rejects.toThrow(
-      /workers=N is not supported by the replay test host/,
-    );
+    let port = 45_000;
+    const two = await topology({
+      runDir: await mkdtemp(join(tmpdir(), 'df-workers-')),
+      repoRoot: fileURLToPath(new URL('../..', import.meta.url)),
+      settings: { workers: '2' },
+      port: async () => port++,
+    });
+    expect(two.extractWorkers).toEqual([]);
+    expect(two.processes.map((p) => p.name)).toEqual(stack.topology.processes.map((p) => p.name));
+    expect(two.description).toMatch(/workers=2 asked, one host process runs/);
+    const health = (await (await fetch(`${stack.apiUrl}/healthz`)).json()) as {
+      behaviours: Record<string, string>;
+    };
+    expect(health.behaviours.workers).toMatch(/^not on this test host/);
   });
 });
