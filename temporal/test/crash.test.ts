@@ -1,9 +1,15 @@
 /**
  * What survives which crash, on the real Temporal server: a SIGKILLed extract worker in the
- * middle of the fan-out, and a killed-and-restarted server that reopens the same SQLite file.
+ * middle of the fan-out, a killed-and-restarted server that reopens the same SQLite file, a run
+ * waiting for approval while every process is restarted, and one of two extract workers killed.
  */
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
+import {
+  approvalAcrossRestart,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
+  oneOfTwoWorkersKilled,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   expectGolden,
@@ -18,16 +24,17 @@ import {
 
 const SLOTS = 20;
 
-let stack: TemporalStack;
-beforeAll(async () => {
-  // TEST ONLY: lets an upload's marker make split kill its worker (shared/src/flow/test-faults.ts).
-  process.env.SPLIT_TEST_FAULTS = '1';
-  stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS) });
-});
-afterAll(() => stack?.close());
-beforeEach(() => mockLlm.neutral(stack.llmUrl));
-
 describe('temporal crash recovery', () => {
+  // One stack at a time: this describe's stack is down before the two-worker one starts.
+  let stack: TemporalStack;
+  beforeAll(async () => {
+    // TEST ONLY: lets an upload's marker make split kill its worker (shared/src/flow/test-faults.ts).
+    process.env.SPLIT_TEST_FAULTS = '1';
+    stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS) });
+  });
+  afterAll(() => stack?.close());
+  beforeEach(() => mockLlm.neutral(stack.llmUrl));
+
   it('SIGKILL of the extract worker mid fan-out: the invoice still equals its golden', {
     timeout: 180_000,
   }, async () => {
@@ -85,5 +92,50 @@ describe('temporal crash recovery', () => {
   it('a split over the work budget fails the run at once, on its first attempt', async () => {
     const id = await expectOverBudgetNotRetried(stack.apiUrl);
     expect(await finalAttempts(stack.client, id, 'split')).toEqual([1]);
+  });
+
+  it('a run waiting for approval survives a SIGKILL and restart of every process; the approval sent afterwards lands', {
+    timeout: 240_000,
+  }, async () => {
+    const result = await approvalAcrossRestart(stack.handle);
+    console.log(`[temporal approval] killed and restarted: ${result.killed.join(', ')}`);
+    expect(result.killed).toContain('temporal');
+    expect(result.afterRestart).toBe('awaiting_approval');
+    expect(result.approvalStatus).toBe(202);
+    expect(result.final?.status).toBe('completed');
+    expect(result.final?.invoice?.approval).toEqual({
+      approved: true,
+      note: 'after restart',
+      decidedBy: 'approver',
+    });
+    // The wait was the server's: a timer and a signal in the run's history, no worker state.
+    const events = (await stack.client.workflow.getHandle(result.id).fetchHistory()).events ?? [];
+    expect(events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approval')).toBe(
+      true,
+    );
+  });
+});
+
+describe('temporal with two extract workers (workers=2)', () => {
+  let stack: TemporalStack;
+  beforeAll(async () => {
+    stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS), workers: '2' });
+  });
+  afterAll(() => stack?.close());
+
+  it('one of two extract workers SIGKILLed mid fan-out (and left dead): the other finishes the invoice', {
+    timeout: 240_000,
+  }, async () => {
+    const workers = stack.handle.topology.extractWorkers ?? [];
+    expect(workers).toEqual(['worker-extract', 'worker-extract-2']);
+    const result = await oneOfTwoWorkersKilled(stack.handle, workers[0]!);
+    console.log(
+      `[temporal two workers] in flight at kill: ${result.inFlightAtKill}, completed ${result.completedAfterKillMs} ms after the kill, ` +
+        `LLM calls: ${result.llmCalls} for 50 pages, duplicate successes: ${result.duplicates}`,
+    );
+    expect(result.final.status).toBe('completed');
+    await expectGolden(result.final, sample(50));
+    // Only calls that were running on the dead worker can have been made twice.
+    expect(result.duplicates).toBeLessThanOrEqual(result.inFlightAtKill);
   });
 });

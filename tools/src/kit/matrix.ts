@@ -24,6 +24,7 @@ import {
   msPerActivity,
   saturationSection,
 } from './matrix-extras';
+import { ENGINE_LIMITS, type ProductionFile, productionSection } from './matrix-production';
 import { RESULTS_DIR } from './results';
 import { saturationChart } from './saturation';
 import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary } from './stats';
@@ -190,6 +191,16 @@ async function loadResults(sub = 'compare') {
   results.sort((a, b) => ((ORDER.indexOf(a.stack) + 99) % 99) - ((ORDER.indexOf(b.stack) + 99) % 99));
   const read = async (name: string) => JSON.parse(await readFile(join(dir, name), 'utf8').catch(() => '{}'));
   return { results, run: await read('run.json'), kit: await read('kit-overhead.json') };
+}
+
+/** docs/results/production/*.json (pnpm production), in the matrix's stack order. */
+async function loadProduction(): Promise<ProductionFile[]> {
+  const dir = join(RESULTS_DIR, 'production');
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.json'));
+  const all = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as ProductionFile),
+  );
+  return all.sort((a, b) => ((ORDER.indexOf(a.stack) + 99) % 99) - ((ORDER.indexOf(b.stack) + 99) % 99));
 }
 
 /**
@@ -695,6 +706,7 @@ export async function writeMatrix(): Promise<string> {
   const sections = await readFile(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8').catch(
     () => '',
   );
+  out.push(...productionSection(await loadProduction(), label, ENGINE_LIMITS));
   if (secondRun.size) out.push(...secondRunSection(ok));
   out.push(page.closing, '');
   out.push(sections.replace('<!-- how-to-choose -->', howToChoose(ok)));
