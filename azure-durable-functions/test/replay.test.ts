@@ -411,10 +411,8 @@ describe('external event, durable timers and custom status on the test host (stu
     release();
     const done = await host.waitFor(id, 30_000);
     expect(done?.status).toBe('completed');
-    expect((done?.output as { approval: unknown }).approval).toEqual({
-      approved: true,
-      note: 'early',
-      decidedBy: 'approver',
+    expect(done?.output).toMatchObject({
+      approval: { approved: true, note: 'early', decidedBy: 'approver' },
     });
     const lines = await history();
     const raisedAt = types(lines).indexOf(EventType.EventRaised);
@@ -436,10 +434,8 @@ describe('external event, durable timers and custom status on the test host (stu
     expect(waiting?.customStatus).toBe('awaiting_approval');
     const done = await host.waitFor(id, 30_000);
     expect(done?.status).toBe('completed');
-    expect((done?.output as { approval: unknown }).approval).toEqual({
-      approved: false,
-      note: null,
-      decidedBy: 'timeout',
+    expect(done?.output).toMatchObject({
+      approval: { approved: false, note: null, decidedBy: 'timeout' },
     });
     const lines = await history();
     // Three deadline timers (split, fan-out, aggregate; each cancelled) and the approval timer.
