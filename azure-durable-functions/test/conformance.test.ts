@@ -11,7 +11,14 @@ import { runTinySynthetic } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTIVITY, ORCHESTRATOR } from '../src/names';
 import { EventType } from '../test-host/sdk';
-import { committed, countEvents, postSample, readHistory, retryTimers } from './helpers';
+import {
+  committed,
+  countEvents,
+  postSample,
+  readHistory,
+  retryTimers,
+  untilNoLlmCallInFlight,
+} from './helpers';
 
 /**
  * The Durable Functions stack as the launcher runs it here: Azurite (real, from npm) for blobs,
@@ -67,10 +74,22 @@ describe("the app's HTTP starter", () => {
   });
 });
 
+describeConformance({
+  name: "azure-durable-functions (replay test host, app's HTTP starter)",
+  stack: () => ({ apiUrl: stack.apiUrl, llmUrl: stack.llmUrl, blobs }),
+});
+
 const fiftyPages = SAMPLES.find((s) => s.pages === 50)!;
 const tenPages = SAMPLES.find((s) => s.pages === 10)!;
 
 describe('fan-out on the test host', () => {
+  // The shared suite's deadline check leaves its hung LLM call open until the LLM client's 30 s
+  // attempt timeout aborts it: Durable Functions does not stop a running activity. Measure
+  // in-flight calls without it.
+  beforeEach(async () => {
+    await untilNoLlmCallInFlight(stack.llmUrl);
+    await mockLlm.neutral(stack.llmUrl);
+  });
   for (const cap of [0, 8, 20]) {
     it(`a 50-page invoice reaches max in-flight = min(N, C) with C = ${cap || 'unlimited'}`, async () => {
       await mockLlm.configure(stack.llmUrl, { concurrency: cap, latency: { kind: 'fixed', ms: 100 } });
@@ -200,12 +219,4 @@ describe('engine-only mode on the test host', () => {
     expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.extract)).toBe(7);
     expect(countEvents(lines, EventType.TaskScheduled, ACTIVITY.aggregate)).toBe(1);
   });
-});
-
-// Last in the file: its deadline check leaves a hung LLM call open at the mock (Durable Functions
-// cannot stop a running activity; the LLM client gives up after its 30 s attempt timeout), which
-// would show in the in-flight measurements above.
-describeConformance({
-  name: "azure-durable-functions (replay test host, app's HTTP starter)",
-  stack: () => ({ apiUrl: stack.apiUrl, llmUrl: stack.llmUrl, blobs }),
 });
