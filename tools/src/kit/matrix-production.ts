@@ -42,7 +42,7 @@ const BEHAVIOUR_TITLES: Record<ProductionBehaviour, string> = {
   workers: 'second worker',
 };
 
-const escape = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+const escapeCell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 const verdict = (pass: boolean | undefined) => (pass === undefined ? '-' : pass ? 'pass' : '**fail**');
 
 export function productionSection(
@@ -65,7 +65,7 @@ export function productionSection(
       ['stack', ...PRODUCTION_BEHAVIOURS.map((b) => BEHAVIOUR_TITLES[b]), 'code', 'tests'],
       ok.map((r) => [
         label(r.stack),
-        ...PRODUCTION_BEHAVIOURS.map((b) => escape(r.behaviours[b] ?? 'not declared')),
+        ...PRODUCTION_BEHAVIOURS.map((b) => escapeCell(r.behaviours[b] ?? 'not declared')),
         r.orchestrationFile ? `[${r.orchestrationFile.split('/').pop()}](../${r.orchestrationFile})` : '-',
         (PRODUCTION_TESTS[r.stack] ?? []).map((t) => `[${t.split('/').pop()}](../${t})`).join(', '),
       ]),
@@ -97,7 +97,7 @@ export function productionSection(
           r.cancel.callsStartedAfter ?? '-',
           r.approvalRestart.pass
             ? 'pass'
-            : `**fail** (${r.approvalRestart.afterRestart === 'lost' ? 'the run is gone' : escape(r.approvalRestart.error ?? r.approvalRestart.finalStatus ?? '?')})`,
+            : `**fail** (${r.approvalRestart.afterRestart === 'lost' ? 'the run is gone' : escapeCell(r.approvalRestart.error ?? r.approvalRestart.finalStatus ?? '?')})`,
           k ? verdict(k.pass) : noSecond,
           k?.completedAfterKillMs ?? '-',
           k ? `${k.duplicates ?? '-'} (${k.inFlightAtKill ?? '-'})` : '-',
@@ -120,7 +120,8 @@ export function productionSection(
     );
   }
   const failed = files.filter((f): f is { stack: string; failed: string } => 'failed' in f);
-  for (const f of failed) out.push(`- ${label(f.stack)}: the run could not complete: ${escape(f.failed)}`);
+  for (const f of failed)
+    out.push(`- ${label(f.stack)}: the run could not complete: ${escapeCell(f.failed)}`);
   if (failed.length) out.push('');
   const limits = ok.filter((r) => cannot[r.stack]);
   if (limits.length) {
