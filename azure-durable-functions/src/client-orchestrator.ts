@@ -1,10 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Behaviours,
-  type InvoiceOrchestrator,
-  isFinal,
-  type RunState,
-} from '@invoice/shared/contract/types';
+import { pollUntilFinal } from '@invoice/shared/contract/poll';
+import type { Behaviours, InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
 import { APPROVAL_EVENT, AWAITING_APPROVAL, outcomeOf } from '@invoice/shared/flow/approval';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { type DurableClient, OrchestrationRuntimeStatus } from 'durable-functions';
@@ -54,16 +49,9 @@ export function durableClientOrchestrator(client: DurableClient): InvoiceOrchest
     },
     status,
     async wait(invoiceId, timeoutMs) {
-      // Polls getStatus as the client's waitForCompletionOrCreateCheckStatusResponse does, but
-      // also stops at awaiting_approval (a custom status, which that helper does not look at).
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const state = await status(invoiceId);
-        if (state && (isFinal(state.status) || state.status === 'awaiting_approval')) return state;
-        const left = until - Date.now();
-        if (left <= 0) return state ?? { status: 'pending' };
-        await sleep(Math.min(250, left));
-      }
+      // Polls getStatus every 250 ms as the client's waitForCompletionOrCreateCheckStatusResponse
+      // does, but also stops at awaiting_approval (a custom status, which that helper ignores).
+      return pollUntilFinal(() => status(invoiceId), timeoutMs, 250);
     },
     async approve(invoiceId, decision) {
       // POST .../raiseEvent/approval: an EventRaised message the orchestrator reads from history.
