@@ -1,5 +1,10 @@
 import { type Activities, activitiesFromEnv } from '@invoice/shared/flow/activities';
-import type { AggregateInput, ExtractInput, SplitInput } from '@invoice/shared/flow/types';
+import type {
+  AggregateInput,
+  ExtractInput,
+  RecordDecisionInput,
+  SplitInput,
+} from '@invoice/shared/flow/types';
 import type { ActivityHandler } from 'durable-functions';
 
 /**
@@ -17,3 +22,5 @@ const activities = () => {
 export const splitPdf: ActivityHandler = (input) => activities().split(input as SplitInput);
 export const extractPage: ActivityHandler = (input) => activities().extract(input as ExtractInput);
 export const aggregateInvoice: ActivityHandler = (input) => activities().aggregate(input as AggregateInput);
+export const recordDecision: ActivityHandler = (input) =>
+  activities().recordDecision(input as RecordDecisionInput);

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { aggregateInvoice, extractPage, splitPdf } from './activities';
+import { aggregateInvoice, extractPage, recordDecision, splitPdf } from './activities';
 import { app } from './azure-functions';
 import { invoiceApi } from './http';
 import { ACTIVITY, ORCHESTRATOR } from './names';
@@ -14,6 +14,7 @@ df.app.orchestration(ORCHESTRATOR, invoiceOrchestrator);
 df.app.activity(ACTIVITY.split, { handler: splitPdf });
 df.app.activity(ACTIVITY.extract, { handler: extractPage });
 df.app.activity(ACTIVITY.aggregate, { handler: aggregateInvoice });
+df.app.activity(ACTIVITY.recordDecision, { handler: recordDecision });
 
 app.http('invoiceApi', {
   route: '{*path}',
@@ -23,4 +24,4 @@ app.http('invoiceApi', {
   handler: invoiceApi,
 });
 
-export { aggregateInvoice, extractPage, invoiceApi, invoiceOrchestrator, splitPdf };
+export { aggregateInvoice, extractPage, invoiceApi, invoiceOrchestrator, recordDecision, splitPdf };

@@ -20,7 +20,7 @@ export async function invoiceApi(
 ): Promise<HttpResponseInit> {
   blobs ??= blobStoreFromEnv();
   const client = df.getClient(context);
-  const app = createInvoiceApp({ orchestrator: durableClientOrchestrator(client, request), blobs });
+  const app = createInvoiceApp({ orchestrator: durableClientOrchestrator(client), blobs });
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   const response = await app.fetch(
     new Request(request.url, {

@@ -24,7 +24,12 @@ import type { HistoryEvent, RetryOptionsJson } from './sdk';
  * stripped before the history goes to the SDK.
  */
 export type RetryState = { options: RetryOptionsJson; attempt: number; name: string; input?: string };
-export type EventLine = { kind: 'event'; event: HistoryEvent; retry?: RetryState };
+/**
+ * `customStatus` rides on an episode's OrchestratorCompleted line: the custom status the
+ * orchestrator set in that episode, which the provider writes to the Instances table (not to
+ * history) with the same checkpoint; it is stripped before the history goes to the SDK.
+ */
+export type EventLine = { kind: 'event'; event: HistoryEvent; retry?: RetryState; customStatus?: unknown };
 export type MessageLine = { kind: 'message'; mid: string; event: HistoryEvent; visibleAt?: string };
 export type WorkItemLine = {
   kind: 'workitem';

@@ -9,12 +9,12 @@ import type { InstanceView, ReplayHost } from './replay-host';
  * The HTTP side of the Functions host (the default; DF_HTTP=contract skips it): requests are routed to the app's own
  * httpTrigger functions (so the app's HTTP starter and its durable client run, not a stand-in),
  * and the durable client talks to the subset of the extension's HTTP API it uses
- * (`/runtime/webhooks/durabletask/`: start an orchestration, get an instance's status), answered
+ * (`/runtime/webhooks/durabletask/`: start, status, raise an event, terminate), answered
  * from the replay host. Binding data for the durable client is built the way the extension
  * describes itself to the worker (taskHubName, creation/management URLs, rpcBaseUrl).
  */
 const WEBHOOKS = '/runtime/webhooks/durabletask/';
-const RUNTIME_STATUS = {
+export const RUNTIME_STATUS = {
   pending: 'Pending',
   running: 'Running',
   completed: 'Completed',
@@ -64,7 +64,7 @@ function statusJson(v: InstanceView) {
     instanceId: v.instanceId,
     runtimeStatus: RUNTIME_STATUS[v.status],
     input: v.input ?? null,
-    customStatus: null,
+    customStatus: v.customStatus ?? null,
     // the extension reports a failed instance's error message as its output
     output: v.status === 'failed' ? (v.error ?? null) : (v.output ?? null),
     createdTime: v.createdTime,
@@ -142,6 +142,23 @@ export function startHttpHost(options: HttpHostOptions, port: number, hostname: 
     if (method === 'POST' && terminate) {
       const reason = new URLSearchParams(query).get('reason') ?? '';
       const outcome = await host.terminate(decodeURIComponent(terminate[1]!), reason);
+      if (!outcome) return json(404, { message: 'instance not found' });
+      return outcome === 'gone' ? json(410, { message: 'instance already finished' }) : json(202, {});
+    }
+    // HttpApiHandler.HandleRaiseEventRequestAsync: 404 unknown, 410 finished, 400 not JSON, 202.
+    const raise = /^instances\/([^/]+)\/raiseEvent\/([^/]+)$/.exec(path);
+    if (method === 'POST' && raise) {
+      const text = body.toString('utf8');
+      try {
+        if (text !== '') JSON.parse(text);
+      } catch {
+        return json(400, { message: 'Invalid JSON content' });
+      }
+      const outcome = await host.raiseEvent(
+        decodeURIComponent(raise[1]!),
+        decodeURIComponent(raise[2]!),
+        text === '' ? undefined : text,
+      );
       if (!outcome) return json(404, { message: 'instance not found' });
       return outcome === 'gone' ? json(410, { message: 'instance already finished' }) : json(202, {});
     }

@@ -12,9 +12,11 @@
  * - the Azure Storage provider's write order (enqueue, commit, delete), queue visibility timeouts,
  *   partition leases and functionTimeout, from host.json (host-settings.ts) with the real defaults;
  * - callActivityWithRetry: retries with durable timers, as DurableTask.Core's retry interceptor;
+ * - durable timers (createTimer; cancel() leaves the timer in place), external events (raiseEvent,
+ *   EventRaised in history, buffered by the SDK until waited for) and the custom status;
  * - activity concurrency bounded by host.json maxConcurrentActivityFunctions;
  * - HTTP: requests go to the app's httpTrigger functions with a durable client binding pointing
- *   at the host's minimal management API (start, status) — see http-host.ts. DF_HTTP=contract
+ *   at the host's minimal management API (start, status, raiseEvent, terminate) — see http-host.ts. DF_HTTP=contract
  *   serves the shared contract app with the host as its InvoiceOrchestrator instead.
  *
  * What it does NOT reproduce: queue polling and its back-off latency, the storage round trips,

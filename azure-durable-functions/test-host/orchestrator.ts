@@ -1,19 +1,15 @@
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
-import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
-import { DURABLE_BEHAVIOURS } from '../src/client-orchestrator';
+import { APPROVAL_EVENT, AWAITING_APPROVAL } from '@invoice/shared/flow/approval';
+import type { WorkflowInput } from '@invoice/shared/flow/types';
+import { DURABLE_BEHAVIOURS, toRunState } from '../src/client-orchestrator';
 import { ORCHESTRATOR } from '../src/names';
+import { RUNTIME_STATUS } from './http-host';
 import type { InstanceView, ReplayHost } from './replay-host';
 
 /** The contract's orchestrator seam over the test host (what the durable client is in the real app). */
 export function replayHostOrchestrator(host: ReplayHost): InvoiceOrchestrator {
-  const toRunState = (v: InstanceView): RunState => ({
-    ...(v.status === 'completed'
-      ? { status: 'completed', output: v.output as WorkflowOutput }
-      : v.status === 'failed'
-        ? { status: 'failed', error: v.error ?? 'failed' }
-        : v.status === 'terminated'
-          ? { status: 'cancelled', error: 'terminated' }
-          : { status: v.status }),
+  const runState = (v: InstanceView): RunState => ({
+    ...toRunState(RUNTIME_STATUS[v.status], v.status === 'failed' ? v.error : v.output, v.customStatus),
     bodySha256: (v.input as Partial<WorkflowInput> | undefined)?.bodySha256,
   });
   return {
@@ -29,11 +25,14 @@ export function replayHostOrchestrator(host: ReplayHost): InvoiceOrchestrator {
     },
     async status(invoiceId) {
       const v = host.view(invoiceId);
-      return v && toRunState(v);
+      return v && runState(v);
     },
     async wait(invoiceId, timeoutMs) {
-      const v = await host.waitFor(invoiceId, timeoutMs);
-      return v ? toRunState(v) : { status: 'pending' };
+      const v = await host.waitFor(invoiceId, timeoutMs, (w) => w.customStatus === AWAITING_APPROVAL);
+      return v ? runState(v) : { status: 'pending' };
+    },
+    async approve(invoiceId, decision) {
+      await host.raiseEvent(invoiceId, APPROVAL_EVENT, JSON.stringify(decision));
     },
     async ready() {
       return true;

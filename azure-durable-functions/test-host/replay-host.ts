@@ -42,6 +42,8 @@ export type InstanceView = {
   input: unknown;
   output?: unknown;
   error?: string;
+  /** the orchestrator's last non-null custom status (the Instances table's CustomStatus column) */
+  customStatus?: unknown;
   createdTime: string;
   lastUpdatedTime: string;
 };
@@ -57,6 +59,7 @@ type Instance = {
   status: InstanceStatus;
   output?: unknown;
   error?: string;
+  customStatus?: unknown;
   createdTime: string;
   lastUpdatedTime: string;
   nextId: number;
@@ -249,15 +252,19 @@ export class ReplayHost {
    * message to the instance, which ends it Terminated at its next episode without running the
    * orchestrator. Activities already dispatched still run; their results are discarded.
    */
-  async terminate(instanceId: string, reason: string): Promise<'accepted' | 'gone' | undefined> {
+  terminate(instanceId: string, reason: string): Promise<'accepted' | 'gone' | undefined> {
+    return this.sendToRunning(instanceId, events.executionTerminated(new Date(), reason));
+  }
+
+  /** A client message into a running instance's control queue, stored before it is acknowledged. */
+  private async sendToRunning(
+    instanceId: string,
+    event: HistoryEvent,
+  ): Promise<'accepted' | 'gone' | undefined> {
     const instance = this.instances.get(instanceId);
     if (!instance) return undefined;
     if (isDone(instance.status)) return 'gone';
-    const line: MessageLine = {
-      kind: 'message',
-      mid: randomUUID(),
-      event: events.executionTerminated(new Date(), reason),
-    };
+    const line: MessageLine = { kind: 'message', mid: randomUUID(), event };
     await this.store.append(instanceId, [line]);
     this.receive(instance, line, new Date(), false);
     return 'accepted';
@@ -266,26 +273,53 @@ export class ReplayHost {
   view(instanceId: string): InstanceView | undefined {
     const i = this.instances.get(instanceId);
     if (!i) return undefined;
-    const { name, status, input, output, error, createdTime, lastUpdatedTime } = i;
-    return { instanceId, name, status, input, output, error, createdTime, lastUpdatedTime };
+    const { name, status, input, output, error, customStatus, createdTime, lastUpdatedTime } = i;
+    return { instanceId, name, status, input, output, error, customStatus, createdTime, lastUpdatedTime };
   }
 
-  /** Resolves once the instance is completed or failed, or after timeoutMs with its state then. */
-  async waitFor(instanceId: string, timeoutMs: number): Promise<InstanceView | undefined> {
+  /**
+   * Resolves once the instance is completed, failed or terminated, or `until` holds for it after
+   * an episode (e.g. a custom status), or after timeoutMs with its state then.
+   */
+  async waitFor(
+    instanceId: string,
+    timeoutMs: number,
+    until: (v: InstanceView) => boolean = () => false,
+  ): Promise<InstanceView | undefined> {
     const i = this.instances.get(instanceId);
     if (!i) return undefined;
-    if (!isDone(i.status)) {
+    const met = () => isDone(i.status) || until(this.view(instanceId)!);
+    if (!met()) {
       await new Promise<void>((resolve) => {
-        const done = () => {
+        const check = () => {
+          if (!met()) return;
           clearTimeout(timer);
-          i.waiters.delete(done);
+          i.waiters.delete(check);
           resolve();
         };
-        const timer = setTimeout(done, timeoutMs);
-        i.waiters.add(done);
+        const timer = setTimeout(() => {
+          i.waiters.delete(check);
+          resolve();
+        }, timeoutMs);
+        i.waiters.add(check);
       });
     }
     return this.view(instanceId);
+  }
+
+  /**
+   * The client's raiseEvent (HttpApiHandler's raiseEvent webhook): an EventRaised message into the
+   * instance's control queue, stored before it is answered, so it survives a restart. The
+   * orchestrator sees it at its next episode, in history; the SDK keeps an event nobody waits
+   * for yet and hands it to the first waitForExternalEvent of that name (buffered). 404 for an
+   * unknown instance, 410 for a finished one, as the extension answers.
+   */
+  raiseEvent(
+    instanceId: string,
+    name: string,
+    input: string | undefined,
+  ): Promise<'accepted' | 'gone' | undefined> {
+    return this.sendToRunning(instanceId, events.eventRaised(new Date(), name, input));
   }
 
   /**
@@ -315,6 +349,7 @@ export class ReplayHost {
       instance.history = committed;
       instance.createdTime = String(startedEvent.Timestamp);
       instance.lastUpdatedTime = String(committed.at(-1)?.event.Timestamp ?? startedEvent.Timestamp);
+      instance.customStatus = committed.findLast((l) => l.customStatus !== undefined)?.customStatus;
       const done = committed.find((l) => l.event.EventType === EventType.ExecutionCompleted)?.event;
       if (done) {
         this.finish(instance, done);
@@ -589,9 +624,12 @@ export class ReplayHost {
         history: markPlayed(history),
         input: instance.input,
       });
+      // A WaitForExternalEvent is no scheduled work: DurableTask.Core gives it no sequence number
+      // and writes nothing for it (the event itself arrives as EventRaised), so it takes no part
+      // in the replay check.
       newActions = checkActions(
         scheduledByOrchestrator([...instance.history, ...added]),
-        flattenActions(state.actions),
+        flattenActions(state.actions).filter((a) => a.actionType !== ActionType.WaitForExternalEvent),
       );
     } catch (error) {
       if (!(error instanceof NonDeterminismError)) throw error;
@@ -607,6 +645,21 @@ export class ReplayHost {
     const failed = state.error !== undefined;
     if (!state.isDone && !failed) {
       for (const action of newActions) {
+        if (action.actionType === ActionType.CreateTimer) {
+          // A durable timer: TimerCreated in history and a TimerFired message invisible until
+          // FireAt. Cancelling (TimerTask.cancel) changes neither: the extension cancels only its
+          // own wait on the timer, so the message still fires later and finds nothing waiting.
+          const id = instance.nextId++;
+          const fireAt = new Date(action.fireAt!);
+          added.push({ kind: 'event', event: events.timerCreated(now, id, fireAt) });
+          timerMessages.push({
+            kind: 'message',
+            mid: randomUUID(),
+            event: events.timerFired(fireAt, id, fireAt),
+            visibleAt: fireAt.toISOString(),
+          });
+          continue;
+        }
         if (
           action.actionType !== ActionType.CallActivity &&
           action.actionType !== ActionType.CallActivityWithRetry
@@ -631,7 +684,14 @@ export class ReplayHost {
       completed = events.executionCompleted(now, 'Completed', JSON.stringify(state.output ?? null));
     else if (failed) completed = events.executionCompleted(now, 'Failed', state.error!);
     if (completed) added.push({ kind: 'event', event: completed });
-    added.push({ kind: 'event', event: events.orchestratorCompleted(now) });
+    // The shim sets the custom status only when the SDK sent one (OutOfProcOrchestrationShim
+    // ScheduleDurableTaskEvents): an episode without one leaves the last one in place.
+    const customStatus = state.customStatus ?? undefined;
+    added.push({
+      kind: 'event',
+      event: events.orchestratorCompleted(now),
+      ...(customStatus === undefined ? {} : { customStatus }),
+    });
 
     // The Azure Storage provider's order: first the outbound messages (work items, timer
     // messages), then the history commit (the checkpoint), then delete the inbound messages.
@@ -642,12 +702,14 @@ export class ReplayHost {
     await this.store.append(instance.id, added);
     instance.history.push(...added);
     instance.lastUpdatedTime = now.toISOString();
+    if (customStatus !== undefined) instance.customStatus = customStatus;
     if (instance.status === 'pending') instance.status = 'running';
     await this.store.append(instance.id, [{ kind: 'deleted', mids: batch.map((m) => m.mid) }]);
     if (completed) {
       this.finish(instance, completed);
       return;
     }
+    for (const w of [...instance.waiters]) w();
     if (early.length > 0) instance.dirty = true;
   }
 
@@ -765,6 +827,9 @@ function messageKey(e: HistoryEvent): string {
     return `task:${e.TaskScheduledId}`;
   if (e.EventType === EventType.TimerFired) return `timer:${e.TimerId}`;
   if (e.EventType === EventType.ExecutionStarted) return 'start';
+  // Raised events carry no id: two raises of the same name and payload in the same millisecond
+  // count as one here (a redelivered message must not be consumed twice after a restart).
+  if (e.EventType === EventType.EventRaised) return `event:${e.Name}:${String(e.Timestamp)}:${e.Input}`;
   return `other:${e.EventType}:${e.EventId}`;
 }
 

@@ -38,6 +38,7 @@ export const EventType: {
   TimerFired: number;
   OrchestratorStarted: number;
   OrchestratorCompleted: number;
+  EventRaised: number;
 } = lib('history/HistoryEventType').HistoryEventType;
 
 export const ReplaySchema: { V1: number; V2: number; V3: number; V4: number } = lib(
@@ -57,6 +58,7 @@ const classes = {
   TaskFailed: cls('TaskFailedEvent'),
   TimerCreated: cls('TimerCreatedEvent'),
   TimerFired: cls('TimerFiredEvent'),
+  EventRaised: cls('EventRaisedEvent'),
 };
 const HistoryEventBase: new (type: number, id: number, played: boolean, ts: Date) => HistoryEvent =
   lib('history/HistoryEvent').HistoryEvent;
@@ -100,6 +102,9 @@ export const events = {
     plain(new classes.TimerCreated({ eventId: id, timestamp: at, isPlayed: false, fireAt })),
   timerFired: (at: Date, timerId: number, fireAt: Date | string) =>
     plain(new classes.TimerFired({ eventId: -1, timestamp: at, isPlayed: false, timerId, fireAt })),
+  /** An external event (the client's raiseEvent): its name and its JSON payload. */
+  eventRaised: (at: Date, name: string, input: string | undefined) =>
+    plain(new classes.EventRaised({ eventId: -1, timestamp: at, isPlayed: false, name, input })),
   /** The terminate message (DurableTask.Core ExecutionTerminatedEvent); no SDK class either. */
   executionTerminated: (at: Date, reason: string) =>
     plain(
@@ -123,6 +128,10 @@ export type SdkAction = {
   retryOptions?: RetryOptionsJson;
   compoundActions?: SdkAction[];
   fireAt?: string | Date;
+  /** CreateTimer: set by TimerTask.cancel() */
+  isCanceled?: boolean;
+  /** WaitForExternalEvent */
+  externalEventName?: string;
 };
 export type RetryOptionsJson = {
   firstRetryIntervalInMilliseconds: number;
@@ -135,6 +144,7 @@ export const ActionType: {
   CallActivity: number;
   CallActivityWithRetry: number;
   CreateTimer: number;
+  WaitForExternalEvent: number;
   WhenAll: number;
   WhenAny: number;
 } = lib('actions/ActionType').ActionType;
@@ -144,6 +154,8 @@ export type OrchestratorState = {
   actions: SdkAction[][];
   output?: unknown;
   error?: string;
+  /** context.df.setCustomStatus's value at the end of the episode (absent when null/unset) */
+  customStatus?: unknown;
   schemaVersion: number;
 };
 

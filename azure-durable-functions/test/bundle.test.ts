@@ -32,7 +32,7 @@ describe('the bundled Functions app behind its own HTTP starter', () => {
     const log = await readFile(stack.logPath('functions-host'), 'utf8');
     expect(log).toContain(`app ${entry};`);
     expect(log).toMatch(
-      /invoiceOrchestrator\(orchestrationTrigger\), splitPdf\(activityTrigger\), extractPage\(activityTrigger\), aggregateInvoice\(activityTrigger\), invoiceApi\(httpTrigger\)/,
+      /invoiceOrchestrator\(orchestrationTrigger\), splitPdf\(activityTrigger\), extractPage\(activityTrigger\), aggregateInvoice\(activityTrigger\), recordDecision\(activityTrigger\), invoiceApi\(httpTrigger\)/,
     );
     expect(log).toContain("HTTP (app's HTTP functions)");
   });

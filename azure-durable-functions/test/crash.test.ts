@@ -1,16 +1,23 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
+import {
+  approvalAcrossRestart,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLine } from '../test-host/history-log';
 import { partitionOf } from '../test-host/host-settings';
 import { type Lease, readJournal, readLease } from '../test-host/leases';
 import { EventType } from '../test-host/sdk';
+import topology from '../topology';
 import {
   committed,
   countEvents,
@@ -205,5 +212,49 @@ describe('crash of the functions host mid fan-out (shortened, stated timeouts)',
     const id = await expectOverBudgetNotRetried(stack.apiUrl);
     const history = await readHistory(stack, id);
     expect(countEvents(history, EventType.TaskScheduled, 'splitPdf')).toBe(1);
+  });
+});
+
+describe('the approval wait across a SIGKILL of every process (shortened, stated timeouts)', () => {
+  it('a run awaiting approval is still awaiting after Azurite and the host are killed and restarted; the approval then lands', {
+    timeout: 240_000,
+  }, async () => {
+    const r = await approvalAcrossRestart(stack);
+    console.log(
+      `[approval across restart] killed ${r.killed.join(', ')}; after restart: ${r.afterRestart}; approval answered ${r.approvalStatus}; final ${r.final?.status ?? 'lost'}`,
+    );
+    expect(r.killed).toEqual(expect.arrayContaining(['azurite', 'functions-host']));
+    expect(r.afterRestart).toBe('awaiting_approval');
+    expect(r.approvalStatus).toBe(202);
+    expect(r.final?.status).toBe('completed');
+    expect(r.final?.invoice?.approval).toEqual({
+      approved: true,
+      note: 'after restart',
+      decidedBy: 'approver',
+    });
+    // The wait was history all along: one EventRaised, consumed by the restarted host.
+    const lines = committed(await readHistory(stack, r.id));
+    expect(lines.filter((l) => l.event.EventType === EventType.EventRaised)).toHaveLength(1);
+    expect(countEvents(lines, EventType.TaskScheduled, 'recordDecision')).toBe(1);
+  });
+});
+
+describe('two workers', () => {
+  it('are not offered: workers=2 still gives one host process and no extract worker, rather than a fake second one', async () => {
+    expect(stack.topology.extractWorkers).toEqual([]);
+    let port = 45_000;
+    const two = await topology({
+      runDir: await mkdtemp(join(tmpdir(), 'df-workers-')),
+      repoRoot: fileURLToPath(new URL('../..', import.meta.url)),
+      settings: { workers: '2' },
+      port: async () => port++,
+    });
+    expect(two.extractWorkers).toEqual([]);
+    expect(two.processes.map((p) => p.name)).toEqual(stack.topology.processes.map((p) => p.name));
+    expect(two.description).toMatch(/workers=2 asked, one host process runs/);
+    const health = (await (await fetch(`${stack.apiUrl}/healthz`)).json()) as {
+      behaviours: Record<string, string>;
+    };
+    expect(health.behaviours.workers).toMatch(/^not on this test host/);
   });
 });

@@ -5,7 +5,7 @@ import { type StackHandle, upStack } from '@invoice/tools/launcher/launcher';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../test-host/sdk';
-import { committed, postSample, readHistory, writeHostJson } from './helpers';
+import { committed, postSample, readHistory, retryTimers, writeHostJson } from './helpers';
 
 /**
  * functionTimeout from host.json. SHORTENED, stated: this file runs the host with a copy of
@@ -50,7 +50,7 @@ describe('functionTimeout on the test host (shortened, stated)', () => {
       );
     }
     // Retried as RetryOptions says: a 100 ms durable timer after the failed first attempt, then attempt 2.
-    const timers = lines.filter((l) => l.event.EventType === EventType.TimerCreated);
+    const timers = retryTimers(lines);
     expect(
       timers.map((l) => new Date(l.event.FireAt!).getTime() - new Date(l.event.Timestamp).getTime()),
     ).toEqual(Array(sample.pages).fill(100));

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcceptedBody, StatusBody } from '@invoice/shared/contract/types';
 import type { Sample } from '@invoice/shared/samples/corpus';
 import type { StackHandle } from '@invoice/tools/launcher/launcher';
+import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import { type EventLine, HistoryLog, type LogLine, type MessageLine } from '../test-host/history-log';
 import { type HostJson, hostSettings } from '../test-host/host-settings';
 import { EventType } from '../test-host/sdk';
@@ -41,6 +42,22 @@ const withEvent = (lines: LogLine[]) =>
 export const countEvents = (lines: LogLine[], type: number, name?: string) =>
   committed(lines).filter((l) => l.event.EventType === type && (name === undefined || l.event.Name === name))
     .length;
+
+/**
+ * The retry interceptor's timers (callActivityWithRetry), not the orchestrator's own deadline and
+ * approval timers: the host keeps the retry state on them.
+ */
+export const retryTimers = (lines: LogLine[]) =>
+  committed(lines).filter((l) => l.event.EventType === EventType.TimerCreated && l.retry !== undefined);
+
+/** Resolves once the mock LLM has no call in flight (a hung call of an earlier test ended). */
+export async function untilNoLlmCallInFlight(llmUrl: string, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await mockLlm.metrics(llmUrl)).inFlight > 0) {
+    if (Date.now() > until) throw new Error(`LLM calls still in flight after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
 
 /** Page text keys of the extract tasks whose result was durable (message or history) in these lines. */
 export function pagesWithDurableResult(lines: LogLine[]): Set<string> {

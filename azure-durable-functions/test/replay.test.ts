@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ExtractResult, SplitResult, WorkflowInput } from '@invoice/shared/flow/types';
 import { SAMPLES } from '@invoice/shared/samples/corpus';
@@ -9,6 +10,7 @@ import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVITY, ORCHESTRATOR } from '../src/names';
+import { deadlineOf, withinDeadline } from '../src/orchestrator';
 import { llmRetryOptions } from '../src/retry-options';
 import { loadFunctionApp, type RegisteredFunction } from '../test-host/functions-core';
 import { type EventLine, HistoryLog, type LogLine } from '../test-host/history-log';
@@ -73,6 +75,7 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
         `${ACTIVITY.split}:activityTrigger`,
         `${ACTIVITY.extract}:activityTrigger`,
         `${ACTIVITY.aggregate}:activityTrigger`,
+        `${ACTIVITY.recordDecision}:activityTrigger`,
         'invoiceApi:httpTrigger',
       ].sort(),
     );
@@ -117,7 +120,9 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
 
   // Variants of the orchestrator, each replayed over the recorded history. DurableTask.Core
   // matches history to actions by sequence number, and checks an action's type and an activity's
-  // name there, nothing else (checkActions; SPEC "Replay rule").
+  // name there, nothing else (checkActions; SPEC "Replay rule"). Like the app's orchestrator, each
+  // races its steps with a deadline timer (the API gives every run a deadline), so the recorded
+  // sequence numbers are split 0, its timer 1, the pages, their timer, aggregate, its timer.
   const retry = llmRetryOptions();
   type Step = (context: OrchestrationContext, split: SplitResult) => Generator<unknown, unknown, unknown>;
   const variant = (
@@ -127,21 +132,32 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
     function* (context: OrchestrationContext) {
       const input = context.df.getInput() as WorkflowInput;
       const { invoiceId, pdfKey, acceptedAt } = input;
-      const split: SplitResult = yield context.df.callActivity(
-        ACTIVITY.split,
-        opts.splitInput ? opts.splitInput(input) : { invoiceId, pdfKey },
+      const deadline = deadlineOf(context, input);
+      const split: SplitResult = yield* withinDeadline(
+        context,
+        deadline,
+        context.df.callActivity(
+          ACTIVITY.split,
+          opts.splitInput ? opts.splitInput(input) : { invoiceId, pdfKey },
+        ),
       );
       if (opts.before) yield* opts.before(context, split);
-      const extractions: ExtractResult[] = yield context.df.Task.all(
-        extract(context, split, invoiceId) as never[],
+      const extractions: ExtractResult[] = yield* withinDeadline(
+        context,
+        deadline,
+        context.df.Task.all(extract(context, split, invoiceId) as never[]),
       );
       if (opts.aggregate === false) return extractions.length;
-      return yield context.df.callActivity(ACTIVITY.aggregate, {
-        invoiceId,
-        acceptedAt,
-        split: split.span,
-        extractions,
-      });
+      return yield* withinDeadline(
+        context,
+        deadline,
+        context.df.callActivity(ACTIVITY.aggregate, {
+          invoiceId,
+          acceptedAt,
+          split: split.span,
+          extractions,
+        }),
+      );
     } as OrchestrationHandler;
   const perPage =
     (name: string, pages: (split: SplitResult) => SplitResult['pages']) =>
@@ -224,9 +240,8 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
     // on a fresh host whose orchestrator calls the extract activity by another name.
     const fanOutScheduled = recorded.findIndex(
       (l, i) =>
-        i > 0 &&
         l.event.EventType === EventType.OrchestratorCompleted &&
-        recorded[i - 1]!.event.Name === ACTIVITY.extract,
+        recorded.slice(0, i).some((e) => e.event.Name === ACTIVITY.extract),
     );
     expect(fanOutScheduled).toBeGreaterThan(0);
     // The first answer to one of the fan-out's tasks (in this recording every page's first attempt
@@ -311,5 +326,139 @@ describe('replay fidelity (SDK executor over recorded host history)', () => {
     const end = recorded.find((l) => l.event.EventType === EventType.ExecutionCompleted)!.event;
     expect(view2?.status).toBe('completed');
     expect(view2?.output).toEqual(JSON.parse(end.Result!));
+  });
+});
+
+/**
+ * The approval wait and the deadline on a host in this process, with stub activities (the
+ * orchestrator is the app's): what the history and the SDK make of an event that arrives early,
+ * of cancelled timers that still fire, and of a deadline timer that wins over a running activity.
+ */
+describe('external event, durable timers and custom status on the test host (stub activities)', () => {
+  const stub = (name: string, handler: (input: never) => unknown): RegisteredFunction => ({
+    name,
+    triggerType: 'activityTrigger',
+    bindings: {},
+    handler: async (input: unknown) => handler(input as never),
+  });
+  const page = { index: 0, textKey: 'invoices/x/pages/0000.txt' };
+  const aggregated = { invoiceKey: 'invoices/x/invoice.json', pageCount: 1, discrepancyCount: 1 };
+  const stubs = (over: Partial<Record<keyof typeof ACTIVITY, (input: never) => unknown>> = {}) => [
+    stub(ACTIVITY.split, over.split ?? (() => ({ pages: [page], span: { name: 'split' } }))),
+    stub(ACTIVITY.extract, over.extract ?? (() => ({ extractionKey: 'invoices/x/extractions/0000.json' }))),
+    stub(ACTIVITY.aggregate, over.aggregate ?? (() => aggregated)),
+    stub(
+      ACTIVITY.recordDecision,
+      over.recordDecision ??
+        ((input: { invoiceKey: string; approval: unknown }) => ({ ...aggregated, approval: input.approval })),
+    ),
+  ];
+  const hosts: ReplayHost[] = [];
+  afterAll(() => {
+    for (const h of hosts) h.stop();
+  });
+  async function run(activities: RegisteredFunction[], limits: Partial<WorkflowInput>) {
+    const historyDir = await mkdtemp(join(tmpdir(), 'df-approval-'));
+    const host = new ReplayHost({
+      functions: new Map([
+        [ORCHESTRATOR, functions.get(ORCHESTRATOR)!],
+        ...activities.map((a) => [a.name, a] as const),
+      ]),
+      historyDir,
+      maxConcurrentActivities: 4,
+      log: (l) => console.error(l),
+    });
+    hosts.push(host);
+    const id = `approval-${hosts.length}`;
+    const input: WorkflowInput = {
+      invoiceId: id,
+      pdfKey: 'invoices/x/source.pdf',
+      acceptedAt: Date.now(),
+      ...limits,
+    };
+    await host.start(ORCHESTRATOR, id, input);
+    const history = async () => committed(await new HistoryLog(historyDir).read(id));
+    return { host, id, history };
+  }
+  const types = (lines: EventLine[]) => lines.map((l) => l.event.EventType);
+
+  it('an event raised before the orchestrator waits for it is kept, and wins the race at once', async () => {
+    let release!: () => void;
+    let aggregating!: () => void;
+    const called = new Promise<void>((resolve) => {
+      aggregating = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { host, id, history } = await run(
+      stubs({
+        aggregate: async () => {
+          aggregating();
+          await gate;
+          return aggregated;
+        },
+      }),
+      { approvalTimeoutMs: 3_600_000 },
+    );
+    await called;
+    expect(await host.raiseEvent(id, 'approval', JSON.stringify({ approved: true, note: 'early' }))).toBe(
+      'accepted',
+    );
+    // The event's episode commits while aggregate runs: in history, nothing waits for it yet.
+    for (let i = 0; i < 200 && !types(await history()).includes(EventType.EventRaised); i++) await sleep(25);
+    expect(host.view(id)?.customStatus).toBeUndefined();
+    release();
+    const done = await host.waitFor(id, 30_000);
+    expect(done?.status).toBe('completed');
+    expect(done?.output).toMatchObject({
+      approval: { approved: true, note: 'early', decidedBy: 'approver' },
+    });
+    const lines = await history();
+    const raisedAt = types(lines).indexOf(EventType.EventRaised);
+    const aggregateDone = lines.findIndex(
+      (l) =>
+        l.event.EventType === EventType.TaskCompleted && JSON.parse(l.event.Result!).discrepancyCount === 1,
+    );
+    expect(raisedAt).toBeGreaterThan(0);
+    expect(raisedAt).toBeLessThan(aggregateDone);
+    // The approval timer was created and cancelled, the last custom status is the decision's.
+    expect(done?.customStatus).toBe('decision_taken');
+    expect(await host.raiseEvent(id, 'approval', '{}')).toBe('gone');
+  });
+
+  it('cancelled deadline timers still fire, and change nothing; with no event the approval timer ends the wait', async () => {
+    const { host, id, history } = await run(stubs(), { deadlineMs: 2_000, approvalTimeoutMs: 5_000 });
+    const waiting = await host.waitFor(id, 30_000, (v) => v.customStatus === 'awaiting_approval');
+    expect(waiting?.status).toBe('running');
+    expect(waiting?.customStatus).toBe('awaiting_approval');
+    const done = await host.waitFor(id, 30_000);
+    expect(done?.status).toBe('completed');
+    expect(done?.output).toMatchObject({
+      approval: { approved: false, note: null, decidedBy: 'timeout' },
+    });
+    const lines = await history();
+    // Three deadline timers (split, fan-out, aggregate; each cancelled) and the approval timer.
+    expect(types(lines).filter((t) => t === EventType.TimerCreated)).toHaveLength(4);
+    expect(types(lines).filter((t) => t === EventType.TimerFired)).toHaveLength(4);
+    expect(lines.filter((l) => l.event.Name === ACTIVITY.recordDecision)).toHaveLength(1);
+  });
+
+  it('a deadline timer that wins fails the run with deadline_exceeded while the activity still runs', async () => {
+    let running = 0;
+    const { host, id } = await run(
+      stubs({
+        extract: () => {
+          running++;
+          return new Promise(() => {});
+        },
+      }),
+      { deadlineMs: 1_000, approvalTimeoutMs: 5_000 },
+    );
+    const done = await host.waitFor(id, 30_000);
+    expect(done?.status).toBe('failed');
+    expect(done?.error).toMatch(/^deadline_exceeded: the invoice was not done within 1000 ms/);
+    // Durable Functions has no way to stop it: the invocation is still running.
+    expect(running).toBe(1);
   });
 });

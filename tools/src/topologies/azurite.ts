@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { azuriteConnectionString } from '@invoice/shared/blob/azure';
 import type { ProcessSpec, TopologyContext } from '../launcher/topology';
@@ -10,12 +11,22 @@ import type { ProcessSpec, TopologyContext } from '../launcher/topology';
  * not configurable), so a SIGKILL drops up to 5 s of acknowledged blobs. With AZURITE_DB set it
  * keeps metadata in MySQL/MariaDB instead (dist/src/blob/BlobServerFactory.js), and its blob
  * bytes are fdatasync'ed before a write is acknowledged (common/persistence/FSExtentStore.js):
- * nothing acknowledged is lost when Azurite is killed. Loopback only, no users (--skip-grant-tables),
- * an empty data folder is enough; the one database is created by the init file.
+ * nothing acknowledged is lost when Azurite is killed. Loopback only, no users (--skip-grant-tables);
+ * the one database is created by the init file. The data folder is bootstrapped once with
+ * mariadb-install-db (which shuts down cleanly): a data folder that mariadbd created itself is not
+ * crash-safe until its first checkpoint (a SIGKILL a minute after the start left ibdata1's header
+ * page zeroed and InnoDB refused to start: "The data file './ibdata1' has the wrong space ID").
  */
 function metadataDb(ctx: TopologyContext, port: number): ProcessSpec {
   const dir = join(ctx.runDir, 'azurite-metadata');
   mkdirSync(join(dir, 'data'), { recursive: true });
+  if (!existsSync(join(dir, 'data', 'mysql'))) {
+    execFileSync(
+      '/usr/bin/mariadb-install-db',
+      ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--skip-test-db'],
+      { stdio: 'ignore' },
+    );
+  }
   writeFileSync(join(dir, 'init.sql'), 'CREATE DATABASE IF NOT EXISTS azurite;\n');
   return {
     name: 'azurite-metadata',
