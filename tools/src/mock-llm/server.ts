@@ -78,8 +78,10 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       return errorResponse(c, 429, 'rate_limited', 'injected 429');
     }
     await slots.acquire(() => m.queued++);
-    m.inFlight++;
-    m.maxInFlight = Math.max(m.maxInFlight, m.inFlight);
+    // In flight is counted on the current metrics (a reset carries it over), also for a call
+    // that waited for its slot across a reset; finally below takes it off the same object.
+    metrics.inFlight++;
+    metrics.maxInFlight = Math.max(metrics.maxInFlight, metrics.inFlight);
     const servedFrom = performance.now();
     try {
       if (failure === 'hang') {
