@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ProductionFile, productionSection } from './matrix-production';
+import { type ProductionFile, productionSection, workersVerdict } from './matrix-production';
 import { DEFAULT_PRODUCTION } from './production-bench';
 import { summarize } from './stats';
 
@@ -46,5 +46,13 @@ describe('production section of the matrix', () => {
     expect(md).toContain('| REFERENCE | pass | 3 | **fail** (the run is gone) | n/a (one process) |');
     expect(md).toContain('PREFECT: the run could not complete: server did not start');
     expect(md).toContain('- **REFERENCE**: nothing survives');
+  });
+
+  it('states a worker ranking only where both runs hold it', () => {
+    const apart = { oneWorker: summarize([1.0, 1.05, 1.1]), twoWorkers: summarize([1.5, 1.55, 1.6]) };
+    const overlapping = { oneWorker: summarize([1.2, 1.3, 1.5]), twoWorkers: summarize([1.3, 1.4, 1.55]) };
+    expect(workersVerdict(apart)).toBe('two workers higher (one run)');
+    expect(workersVerdict(apart, apart)).toBe('two workers higher (both runs)');
+    expect(workersVerdict(apart, overlapping)).toBe('tie within noise');
   });
 });

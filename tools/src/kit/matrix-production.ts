@@ -1,7 +1,7 @@
 import { PRODUCTION_BEHAVIOURS, type ProductionBehaviour } from '@invoice/shared/contract/types';
 import { table } from './markdown';
 import type { ProductionResult } from './production-bench';
-import { formatSummary } from './stats';
+import { compareIntervals, formatSummary, type Summary, widenSummary } from './stats';
 
 /**
  * The matrix's "Production behaviours" section (issue 16), from docs/results/production/*.json
@@ -52,13 +52,37 @@ const BEHAVIOUR_TITLES: Record<ProductionBehaviour, string> = {
 const escapeCell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 const verdict = (pass: boolean | undefined) => (pass === undefined ? '-' : pass ? 'pass' : '**fail**');
 
+const isResult = (f: ProductionFile): f is ProductionResult => !('failed' in f);
+
+/** "first · second" when a second run measured the stack, else the first alone. */
+const both = <T>(first: T, second: T | undefined, show: (x: T) => string | number) =>
+  second === undefined ? String(show(first)) : `${show(first)} · ${show(second)}`;
+
+/**
+ * Two workers vs one across both runs: each interval widened by the other run's (stats.ts
+ * widenSummary), so "higher"/"lower" holds in each run; anything else is a tie within noise.
+ */
+export function workersVerdict(
+  first: { oneWorker: Summary; twoWorkers: Summary },
+  second?: { oneWorker: Summary; twoWorkers: Summary },
+): string {
+  const v = compareIntervals(
+    widenSummary(first.twoWorkers, second?.twoWorkers),
+    widenSummary(first.oneWorker, second?.oneWorker),
+  );
+  if (v === 'tie') return 'tie within noise';
+  return `two workers ${v}${second ? ' (both runs)' : ' (one run)'}`;
+}
+
 export function productionSection(
   files: ProductionFile[],
   label: (stack: string) => string,
   cannot: Record<string, string>,
+  rerun: ProductionFile[] = [],
 ): string[] {
   if (!files.length) return [];
-  const ok = files.filter((f): f is ProductionResult => !('failed' in f));
+  const ok = files.filter(isResult);
+  const second = new Map(rerun.filter(isResult).map((r) => [r.stack, r]));
   const out: string[] = ['## Production behaviours (issue 16)', ''];
   out.push(
     'Measured by `pnpm production` (tools/src/kit/production-bench.ts), which runs the same checks the suite asserts ' +
@@ -95,22 +119,27 @@ export function productionSection(
         '2 vs 1 worker',
       ],
       ok.map((r) => {
+        const r2 = second.get(r.stack);
         const k = r.twoWorkersKill;
+        const k2 = r2?.twoWorkersKill;
         const t = r.throughput;
+        const t2 = r2?.throughput;
         const noSecond = r.stack === 'reference' ? 'n/a (one process)' : 'cannot run a second one here';
+        const approval = (x: ProductionResult) =>
+          x.approvalRestart.pass
+            ? 'pass'
+            : `**fail** (${x.approvalRestart.afterRestart === 'lost' ? 'the run is gone' : escapeCell(x.approvalRestart.error ?? x.approvalRestart.finalStatus ?? '?')})`;
         return [
           label(r.stack),
-          verdict(r.cancel.pass),
-          r.cancel.callsStartedAfter ?? '-',
-          r.approvalRestart.pass
-            ? 'pass'
-            : `**fail** (${r.approvalRestart.afterRestart === 'lost' ? 'the run is gone' : escapeCell(r.approvalRestart.error ?? r.approvalRestart.finalStatus ?? '?')})`,
-          k ? verdict(k.pass) : noSecond,
-          k?.completedAfterKillMs ?? '-',
-          k ? `${k.duplicates ?? '-'} (${k.inFlightAtKill ?? '-'})` : '-',
-          t ? formatSummary(t.oneWorker) : '-',
-          t ? formatSummary(t.twoWorkers) : '-',
-          t ? (t.verdict === 'tie' ? 'tie within noise' : `two workers ${t.verdict}`) : '-',
+          both(r, r2, (x) => verdict(x.cancel.pass)),
+          both(r, r2, (x) => x.cancel.callsStartedAfter ?? '-'),
+          both(r, r2, approval),
+          k ? both(k, k2, (x) => verdict(x.pass)) : noSecond,
+          k ? both(k, k2, (x) => x.completedAfterKillMs ?? '-') : '-',
+          k ? both(k, k2, (x) => `${x.duplicates ?? '-'} (${x.inFlightAtKill ?? '-'})`) : '-',
+          t ? both(t, t2, (x) => formatSummary(x.oneWorker)) : '-',
+          t ? both(t, t2, (x) => formatSummary(x.twoWorkers)) : '-',
+          t ? workersVerdict(t, t2) : '-',
         ];
       }),
     ),
@@ -135,6 +164,12 @@ export function productionSection(
     out.push('### What each engine cannot do here', '');
     for (const r of limits) out.push(`- **${label(r.stack)}**: ${cannot[r.stack]}`);
     out.push('');
+  }
+  if (second.size) {
+    out.push(
+      `Where a cell shows two values (first · second), the second comes from \`pnpm production --rerun\` (docs/results/production-rerun/), run after the first; the worker verdict holds only if it holds across both runs' intervals taken together.`,
+      '',
+    );
   }
   out.push(`Source: ${files.map((f) => `[${f.stack}](results/production/${f.stack}.json)`).join(', ')}`, '');
   return out;

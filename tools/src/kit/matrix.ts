@@ -197,8 +197,8 @@ async function loadResults(sub = 'compare') {
 const FLOW_CHANGED_AT = '2026-12-02T03:10:00Z';
 
 /** docs/results/production/*.json (pnpm production), in the matrix's stack order. */
-async function loadProduction(): Promise<ProductionFile[]> {
-  const dir = join(RESULTS_DIR, 'production');
+async function loadProduction(sub: string): Promise<ProductionFile[]> {
+  const dir = join(RESULTS_DIR, sub);
   const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.json'));
   const all = await Promise.all(
     files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as ProductionFile),
@@ -713,7 +713,14 @@ export async function writeMatrix(): Promise<string> {
   const sections = await readFile(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8').catch(
     () => '',
   );
-  out.push(...productionSection(await loadProduction(), label, ENGINE_LIMITS));
+  out.push(
+    ...productionSection(
+      await loadProduction('production'),
+      label,
+      ENGINE_LIMITS,
+      await loadProduction('production-rerun'),
+    ),
+  );
   if (secondRun.size) out.push(...secondRunSection(ok));
   out.push(page.closing, '');
   out.push(sections.replace('<!-- how-to-choose -->', howToChoose(ok)));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { workersVerdict } from '../matrix-production';
 import { DEFAULT_PRODUCTION, type ProductionResult, runProductionBench } from '../production-bench';
 import { provenance, writeResult } from '../results';
 import { formatSummary } from '../stats';
@@ -21,8 +22,11 @@ const { values } = parseArgs({
     clients: { type: 'string', default: String(d.clients) },
     'step-seconds': { type: 'string', default: String(d.stepSeconds) },
     'warmup-seconds': { type: 'string', default: String(d.warmupSeconds) },
+    /** a second run, to docs/results/production-rerun/: the matrix shows both and states a verdict only if both hold it */
+    rerun: { type: 'boolean', default: false },
   },
 });
+const outDir = values.rerun ? 'production-rerun' : 'production';
 const stacks = values.stacks.split(',').filter(Boolean);
 const unknown = stacks.filter((s) => !PRODUCTION_STACKS.includes(s));
 if (unknown.length) {
@@ -37,7 +41,7 @@ const options = {
   warmupSeconds: Number(values['warmup-seconds']),
 };
 for (const [key, value] of Object.entries(options)) {
-  if (!Number.isInteger(value) || value < 1) {
+  if (typeof value === 'number' && (!Number.isInteger(value) || value < 1)) {
     console.error(`--${key} must be a whole number >= 1, not ${value}`);
     process.exit(2);
   }
@@ -61,7 +65,7 @@ for (const [i, stack] of stacks.entries()) {
     });
     continue;
   }
-  await writeResult(`production/${stack}.json`, { ...provenance(), ...result });
+  await writeResult(`${outDir}/${stack}.json`, { ...provenance(), ...result });
   const t = result.throughput;
   const k = result.twoWorkersKill;
   console.log(
@@ -73,7 +77,7 @@ for (const [i, stack] of stacks.entries()) {
         ? `one of two workers killed ${yesNo(k.pass)} (${k.completedAfterKillMs ?? '?'} ms to the end, ${k.duplicates ?? '?'} duplicates)`
         : 'no second worker',
       t
-        ? `invoices/s 1 worker ${formatSummary(t.oneWorker)}, 2 workers ${formatSummary(t.twoWorkers)}: ${t.verdict === 'tie' ? 'tie within noise' : `two workers ${t.verdict}`}`
+        ? `invoices/s 1 worker ${formatSummary(t.oneWorker)}, 2 workers ${formatSummary(t.twoWorkers)}: ${workersVerdict(t)}`
         : '',
     ]
       .filter(Boolean)
