@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
+import {
+  approvalAcrossRestart,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
+  oneOfTwoWorkersKilled,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowRun } from '../src/prefect-rest';
 import {
@@ -14,12 +19,14 @@ import {
   untilInFlight,
 } from './helpers';
 
-// SIGKILL mid fan-out, then restart: what Prefect's persisted results + resubmission buy. One stack.
+// SIGKILL mid fan-out, then restart: what Prefect's persisted results + resubmission buy. One
+// stack, with two process workers on the pool (workers=2): every test but the last runs the same
+// with one, and the last kills the first of the two.
 let stack: PrefectStack;
 beforeAll(async () => {
   // TEST ONLY: lets an upload's marker make split kill its service (shared/src/flow/test-faults.ts).
   process.env.SPLIT_TEST_FAULTS = '1';
-  stack = await startPrefect();
+  stack = await startPrefect({ workers: '2' });
 });
 afterAll(async () => {
   await stack?.handle.down();
@@ -107,5 +114,55 @@ describe('prefect crash recovery', () => {
     expect(split.run_count).toBe(1);
     expect(split.state?.type).toBe('FAILED');
     expect((await stack.flowRun(id)).state?.message).toMatch(/split answered 422 split_budget_exceeded/);
+  });
+
+  it('a run suspended for approval survives a SIGKILL + restart of every process; the approval sent after lands and no task runs twice', {
+    timeout: 400_000,
+  }, async () => {
+    const result = await approvalAcrossRestart(stack.handle);
+    const metrics = await mockLlm.metrics(stack.handle.llmUrl);
+    const run = await stack.flowRun(result.id);
+    console.log(
+      `[prefect approval across restart] killed ${result.killed.join(', ')}; LLM calls ${metrics.totalCalls} for ${metrics.pages} pages, duplicates ${metrics.duplicateSuccesses}; flow run_count ${run.run_count}`,
+    );
+    expect(result.afterRestart).toBe('awaiting_approval');
+    expect(result.approvalStatus).toBe(202);
+    expect(result.final.status).toBe('completed');
+    expect(result.final.invoice?.approval).toEqual({
+      approved: true,
+      note: 'after restart',
+      decidedBy: 'approver',
+    });
+    // The resumed run started over in a new flow process: its tasks' persisted results were re-used.
+    expect(metrics.totalCalls).toBe(metrics.pages);
+    expect(metrics.duplicateSuccesses).toBe(0);
+    expect(run.state?.type).toBe('COMPLETED');
+  });
+
+  it('one of two process workers SIGKILLed mid fan-out: the run (its own process) still ends golden', {
+    timeout: 300_000,
+  }, async () => {
+    const { handle } = stack;
+    const workers = handle.topology.extractWorkers ?? [];
+    expect(workers).toEqual(['worker', 'worker-2']);
+    try {
+      const s = sample(50);
+      const result = await oneOfTwoWorkersKilled(handle, workers[0]!);
+      const { final, ...numbers } = result;
+      // Either worker may have picked the run up; the test above kills the one that surely did.
+      const submitted = `Flow run '${final.id}' submitted to infrastructure`;
+      const ranOn: string[] = [];
+      for (const name of workers) {
+        if ((await readFile(handle.logPath(name), 'utf8')).includes(submitted)) ranOn.push(name);
+      }
+      console.log(
+        `[prefect one of two workers killed] ${JSON.stringify(numbers)}; killed ${workers[0]}, the run was on ${ranOn.join(', ')}`,
+      );
+      expect(ranOn).toHaveLength(1);
+      await expectGolden(final, s);
+      expect(result.duplicates).toBeLessThanOrEqual(result.inFlightAtKill);
+    } finally {
+      await handle.restart(workers[0]!);
+    }
   });
 });
