@@ -37,6 +37,10 @@ describe('prefect fan-out (extract.map on a ThreadPoolTaskRunner)', () => {
   }, async () => {
     const { apiUrl, llmUrl } = stack.handle;
     for (const cap of [0, 8]) {
+      // The deadline check before this leaves its hung LLM call in flight until the extract
+      // service's 30 s attempt timeout (no engine can abort it: the service does not watch its
+      // caller); counted here it would make 51.
+      while ((await mockLlm.metrics(llmUrl)).inFlight > 0) await sleep(200);
       await mockLlm.neutral(llmUrl);
       await mockLlm.configure(llmUrl, {
         latency: { kind: 'fixed', ms: cap ? 1_000 : 10_000 },

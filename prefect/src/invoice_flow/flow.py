@@ -108,6 +108,12 @@ class Decision(RunInput):  # what POST /flow_runs/{id}/resume carries as run_inp
     note: str | None = None
 
 
+def approval_of(decision: Decision) -> dict:  # approvalOf of shared/src/flow/approval.ts
+    if decision.approved is None:
+        return {"approved": False, "note": None, "decidedBy": "timeout"}
+    return {"approved": decision.approved, "note": decision.note, "decidedBy": "approver"}
+
+
 class DeadlineExceeded(TimeoutError):  # a TimeoutError: the engine ends the run Failed, named TimedOut
     pass
 
@@ -153,13 +159,7 @@ def invoice(
         pages = split(invoice_id, pdf_key)
         extractions = [f.result() for f in extract.map(unmapped(invoice_id), pages["pages"])]
         result = aggregate(invoice_id, accepted_at, pages["span"], extractions)
-    # needsApproval and approvalOf of shared/src/flow/approval.ts.
-    if result["discrepancyCount"] == 0 or not approval_timeout_ms:
+    if result["discrepancyCount"] == 0 or not approval_timeout_ms:  # needsApproval (approval.ts)
         return result
     decision = await_decision(approval_timeout_ms)
-    approval = (
-        {"approved": decision.approved, "note": decision.note, "decidedBy": "approver"}
-        if decision.approved is not None
-        else {"approved": False, "note": None, "decidedBy": "timeout"}
-    )
-    return record_decision(invoice_id, result["invoiceKey"], approval)
+    return record_decision(invoice_id, result["invoiceKey"], approval_of(decision))
