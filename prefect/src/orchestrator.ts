@@ -171,7 +171,7 @@ export function prefectOrchestrator(
       flow_runs: { deployment_id: { any_: [await deployment()] }, ...filter },
       limit: 200,
     });
-    for (const { id } of listed.filter(due)) {
+    for (const { id } of listed.filter((run) => due(run))) {
       // Read again right before the forced resubmission: a cancel may have landed since the list.
       const run = await rest.get<FlowRun>(`/flow_runs/${id}`);
       if (!due(run)) continue;
