@@ -278,16 +278,33 @@ const topology: TopologyFactory = async (ctx) => {
     extract: 'invoice-extract',
     aggregate: 'invoice-aggregate',
   } as const;
+  // `workers=N` (default 1): N replicas of the extract service behind its one app id, each with
+  // its own daprd, as Dapr runs replicas. Each sidecar registers its own row in the sqlite name
+  // resolver and every invocation picks one of the live rows at random (components-contrib
+  // nameresolution/sqlite ResolveID: ORDER BY RANDOM()). Replica 1 keeps the names of the
+  // default topology (extract, extract-dapr), so that one is unchanged.
+  const workers = Number(ctx.settings.workers ?? 1);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`dapr: settings.workers must be a positive integer, not "${ctx.settings.workers}"`);
+  const replicas = (service: 'split' | 'extract' | 'aggregate') =>
+    Array.from({ length: service === 'extract' ? workers : 1 }, (_, i) =>
+      i === 0 ? service : `${service}-${i + 1}`,
+    );
+  const extractWorkers = replicas('extract');
+  const serviceSidecars: string[] = [];
   for (const service of ['split', 'extract', 'aggregate'] as const) {
-    const port = await portFor(service);
-    processes.push(activityServiceProcess(ctx, service, port, llm.url));
-    // daprd waits for its app's port before it reports healthy, so the service starts first.
-    const car = await sidecar(appIds[service], `${service}-dapr`, {
-      appPort: port,
-      actors: false,
-      dependsOn: [service],
-    });
-    processes.push(car.spec);
+    for (const name of replicas(service)) {
+      const port = await portFor(name);
+      processes.push({ ...activityServiceProcess(ctx, service, port, llm.url), name });
+      // daprd waits for its app's port before it reports healthy, so the service starts first.
+      const car = await sidecar(appIds[service], `${name}-dapr`, {
+        appPort: port,
+        actors: false,
+        dependsOn: [name],
+      });
+      processes.push(car.spec);
+      serviceSidecars.push(car.spec.name);
+    }
   }
 
   const workflowCar = await sidecar('invoice-workflow', 'workflow-dapr', {
@@ -316,7 +333,7 @@ const topology: TopologyFactory = async (ctx) => {
       // --set workerConcurrency=10 reproduces the SDK's own default, for comparison.
       DAPR_WORKER_CONCURRENCY: ctx.settings.workerConcurrency ?? String(maxActivities + 64),
     },
-    dependsOn: ['workflow-dapr', 'split-dapr', 'extract-dapr', 'aggregate-dapr'],
+    dependsOn: ['workflow-dapr', ...serviceSidecars],
     ready: { http: `http://${LOOPBACK}:${workflowHealth}/healthz` },
   });
 
@@ -334,7 +351,7 @@ const topology: TopologyFactory = async (ctx) => {
 
   return {
     stack: 'dapr',
-    description: `Dapr Workflow ${state === 'redis' ? '(state.redis)' : '(state.sqlite)'}: workflow app + split/extract/aggregate services, each behind its own daprd`,
+    description: `Dapr Workflow ${state === 'redis' ? '(state.redis)' : '(state.sqlite)'}: workflow app + split/extract/aggregate services, each behind its own daprd${workers > 1 ? `; ${workers} extract replicas` : ''}`,
     processes,
     apiUrl,
     llmUrl: llm.url,
@@ -343,6 +360,9 @@ const topology: TopologyFactory = async (ctx) => {
     },
     sharedEnv: { ...localBlobEnv(ctx), LLM_URL: llm.url },
     orchestrationFile: 'dapr/src/workflow.ts',
+    // The extract service processes, not their sidecars: killing one leaves its daprd registered
+    // in the name resolver, which is the harder case (SPEC.md, issue 16).
+    extractWorkers,
     // The workflow actor's rows in the sqlite state store: history, inbox and metadata keys.
     stateSize:
       state === 'sqlite'

@@ -14,13 +14,21 @@ function temporalBinary(repoRoot: string): string {
   return out.trim().split('\n').pop()!;
 }
 
+function extractWorkerCount(setting: string | undefined): number {
+  if (setting === undefined) return 1;
+  const n = Number(setting);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`workers must be a positive integer, got "${setting}"`);
+  return n;
+}
+
 /**
  * The Temporal stack as native processes: the real Temporal server (dev server, SQLite file in
  * the run folder so a restart keeps running workflows), one worker process per service on its
  * own task queue (split also hosts the workflow queue), the contract API and the mock LLM.
  *
  * Settings: EXTRACT_MAX_CONCURRENT, SPLIT_MAX_CONCURRENT, AGGREGATE_MAX_CONCURRENT,
- * WORKFLOW_MAX_CONCURRENT (worker slots, see src/worker.ts), headless=true (no web UI),
+ * WORKFLOW_MAX_CONCURRENT (worker slots, see src/worker.ts), workers=N (extract worker
+ * processes on the one extract task queue, default 1), headless=true (no web UI),
  * temporalLogLevel (warn), LLM_* (the mock LLM).
  */
 const topology: TopologyFactory = async (ctx) => {
@@ -72,8 +80,8 @@ const topology: TopologyFactory = async (ctx) => {
     ready: { http: `http://127.0.0.1:${http}/api/v1/namespaces/default` },
   };
 
-  const worker = (service: 'split' | 'extract' | 'aggregate'): ProcessSpec => ({
-    name: `worker-${service}`,
+  const worker = (service: 'split' | 'extract' | 'aggregate', name = `worker-${service}`): ProcessSpec => ({
+    name,
     kind: 'worker',
     killable: true,
     ...tsxCommand(ctx, 'temporal/src/worker.ts', [service]),
@@ -82,6 +90,11 @@ const topology: TopologyFactory = async (ctx) => {
     ready: { log: new RegExp(`\\[temporal-worker\\] ${service} worker polling`) },
   });
 
+  // workers=N: N processes polling the one extract queue; the first keeps the name tests kill.
+  const extractWorkers = Array.from({ length: extractWorkerCount(ctx.settings.workers) }, (_, i) =>
+    i === 0 ? 'worker-extract' : `worker-extract-${i + 1}`,
+  );
+
   return {
     stack: 'temporal',
     description: 'Temporal dev server (SQLite), one worker process per task queue, TypeScript SDK',
@@ -89,7 +102,7 @@ const topology: TopologyFactory = async (ctx) => {
       llm.process,
       server,
       worker('split'),
-      worker('extract'),
+      ...extractWorkers.map((name) => worker('extract', name)),
       worker('aggregate'),
       {
         name: 'api',
@@ -97,7 +110,7 @@ const topology: TopologyFactory = async (ctx) => {
         killable: true,
         ...tsxCommand(ctx, 'temporal/src/api.ts'),
         env: { ...workerEnv, PORT: String(api) },
-        dependsOn: ['temporal', 'worker-split', 'worker-extract', 'worker-aggregate'],
+        dependsOn: ['temporal', 'worker-split', ...extractWorkers, 'worker-aggregate'],
         // /healthz is 200 once the server answers and a worker polls the workflow queue.
         ready: { http: `${apiUrl}/healthz` },
       },
@@ -106,6 +119,7 @@ const topology: TopologyFactory = async (ctx) => {
     llmUrl: llm.url,
     links: headless ? undefined : { 'Temporal UI': `http://127.0.0.1:${ui}` },
     orchestrationFile: 'temporal/src/workflows.ts',
+    extractWorkers,
     // The server's own numbers for one workflow's history: event count and size in bytes.
     async stateSize(invoiceId) {
       const connection = await Connection.connect({ address: workerEnv.TEMPORAL_ADDRESS! });

@@ -1,9 +1,11 @@
 /**
  * What survives a crash: the worker process is SIGKILLed while a 50-page fan-out is in flight
  * and a fresh one is started. The dead worker's leases expire, the new worker re-claims those
- * step attempts, and the invoice still equals its golden.
+ * step attempts, and the invoice still equals its golden. An approval wait survives a restart
+ * of every process (it is a suspended row in the store), and of two workers one may die for good.
  */
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
+import { expectApprovalSurvivesRestart, expectSurvivorFinishes } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EngineStack,
@@ -81,5 +83,47 @@ describe('custom-engine crash recovery (SQLite)', () => {
     const id = await expectOverBudgetNotRetried(stack.apiUrl);
     const split = (await stack.store.attempts(id)).filter((a) => a.stepKey.startsWith('split'));
     expect(split.map((a) => a.outcome)).toEqual(['failed']);
+  });
+});
+
+describe('custom-engine approval across a restart (SQLite)', () => {
+  it('a run waiting for approval survives SIGKILL of every process; the approval sent afterwards completes it', {
+    timeout: 240_000,
+  }, async () => {
+    const result = await expectApprovalSurvivesRestart(stack.handle, 'custom-engine');
+    expect(result.killed).toEqual(expect.arrayContaining(['api', 'worker']));
+    // The wait was one suspended attempt; the decision resumed it on a worker started after the kill.
+    const approval = (await stack.store.attempts(result.id)).filter((a) => a.stepKey === 'approval');
+    expect(approval.map((a) => a.outcome)).toEqual(['suspended', 'success']);
+  });
+});
+
+describe('custom-engine with workers=2 (SQLite): one of two workers killed for good', () => {
+  let two: EngineStack;
+  beforeAll(async () => {
+    // At most 25 attempts per worker, so that the 50 pages are shared: one claim batch of one
+    // worker would otherwise take the whole fan-out, and killing the idle one would prove nothing.
+    two = await startEngineStack({ workers: '2', CE_LEASE_MS: String(LEASE_MS), CE_CONCURRENCY: '25' });
+  });
+  afterAll(() => two?.close());
+
+  it('SIGKILL of extractWorkers[0] mid fan-out: the other worker re-claims its leases, the invoice equals its golden', {
+    timeout: 240_000,
+  }, async () => {
+    const workers = two.handle.topology.extractWorkers ?? [];
+    expect(workers).toEqual(['worker-1', 'worker-2']);
+    const { final } = await expectSurvivorFinishes(two.handle, 'custom-engine');
+    // Every attempt the dead worker held was taken over by the survivor and succeeded there.
+    const attempts = await two.store.attempts(final.id);
+    const expired = attempts.filter((a) => a.outcome === 'lease-expired');
+    const survivor = two.handle.pid(workers[1]!);
+    console.log(
+      `[custom-engine workers=2] leases of the killed worker re-claimed by the survivor: ${expired.length}`,
+    );
+    for (const e of expired) {
+      const next = attempts.find((a) => a.stepKey === e.stepKey && a.attempt === e.attempt + 1);
+      expect(next?.outcome, e.stepKey).toBe('success');
+      expect(Number(next?.workerId.split(':')[1])).toBe(survivor);
+    }
   });
 });

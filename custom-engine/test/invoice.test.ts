@@ -8,6 +8,9 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineStack, expectGolden, runToEnd, sample, startEngineStack } from './helpers';
 
+/** Every step of the invoice definition ends success or skipped on a completed run. */
+const INVOICE_STEPS = ['split', 'extract', 'aggregate', 'approval', 'recordDecision'];
+
 let stack: EngineStack;
 beforeAll(async () => {
   // Synthetic uploads run the synthetic activity set; every other test posts real PDFs.
@@ -52,10 +55,13 @@ describe('custom-engine invoice flow', () => {
     const exec = (await (await fetch(`${stack.apiUrl}/executions/${body.id}`)).json()) as {
       status: string;
       completedSteps: string[];
+      skippedSteps: string[];
       stepResults: Record<string, { items?: { total: number; success: number } }>;
     };
     expect(exec.status).toBe('completed');
-    expect(exec.completedSteps).toEqual(['split', 'extract', 'aggregate']);
+    // No discrepancy: the approval wait and recordDecision are skipped by their `when`.
+    expect(exec.completedSteps).toEqual(INVOICE_STEPS);
+    expect(exec.skippedSteps).toEqual(['approval', 'recordDecision']);
     expect(exec.stepResults.extract?.items).toMatchObject({ total: 3, success: 3 });
     const viz = (await (await fetch(`${stack.apiUrl}/executions/${body.id}/visualize`)).json()) as {
       mermaid: string;
@@ -75,7 +81,7 @@ describe('custom-engine invoice flow', () => {
     const exec = (await (await fetch(`${stack.apiUrl}/executions/${body.id}`)).json()) as {
       completedSteps: string[];
     };
-    expect(exec.completedSteps).toEqual(['split', 'extract', 'aggregate']);
+    expect(exec.completedSteps).toEqual(INVOICE_STEPS);
     const list = (await (await fetch(`${stack.apiUrl}/executions?workflowId=invoice`)).json()) as {
       executions: { executionId: string }[];
     };

@@ -19,8 +19,13 @@ const INVOKE_TIMEOUT_MS = Number(process.env.INVOKE_TIMEOUT_MS ?? 120_000);
  * through Dapr service invocation (this app's sidecar -> the service's sidecar -> the service),
  * so a service can be scaled, restarted or rewritten in another language on its own.
  */
-export async function invokeService<I, O>(name: ActivityName, input: I): Promise<Attempt<O>> {
-  const url = `${sidecar().httpUrl}/v1.0/invoke/${serviceAppIds()[name]}/method/${name}`;
+export async function invokeService<I, O>(
+  name: ActivityName | 'recordDecision',
+  input: I,
+): Promise<Attempt<O>> {
+  // recordDecision is served by the aggregate service (SERVICE_ACTIVITIES).
+  const service: ActivityName = name === 'recordDecision' ? 'aggregate' : name;
+  const url = `${sidecar().httpUrl}/v1.0/invoke/${serviceAppIds()[service]}/method/${name}`;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -62,4 +67,5 @@ export const activities = {
     return outcome.ok ? { ok: true, value: { ...outcome.value, attempts: attempt } } : outcome;
   },
   aggregate: (_: WorkflowActivityContext, input: unknown) => invokeService('aggregate', input),
-} satisfies Record<ActivityName, unknown>;
+  recordDecision: (_: WorkflowActivityContext, input: unknown) => invokeService('recordDecision', input),
+} satisfies Record<ActivityName | 'recordDecision', unknown>;

@@ -1,8 +1,10 @@
 import { DaprWorkflowClient, LogLevel, WorkflowRuntimeStatus, type WorkflowState } from '@dapr/dapr';
 import { pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
+import { APPROVAL_EVENT, AWAITING_APPROVAL, outcomeOf } from '@invoice/shared/flow/approval';
 import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { sidecar, WORKFLOW_NAME } from './config';
+import { readUntorn } from './torn-read';
 
 function toRunState(state: WorkflowState): RunState {
   const { bodySha256 } = JSON.parse(state.serializedInput ?? '{}') as Partial<WorkflowInput>;
@@ -11,8 +13,10 @@ function toRunState(state: WorkflowState): RunState {
 
 function runState(state: WorkflowState): RunState {
   switch (state.runtimeStatus) {
-    case WorkflowRuntimeStatus.COMPLETED:
-      return { status: 'completed', output: JSON.parse(state.serializedOutput ?? 'null') as WorkflowOutput };
+    case WorkflowRuntimeStatus.COMPLETED: {
+      const output = JSON.parse(state.serializedOutput ?? 'null') as WorkflowOutput;
+      return { ...outcomeOf(output), output };
+    }
     case WorkflowRuntimeStatus.FAILED:
       return {
         status: 'failed',
@@ -24,7 +28,9 @@ function runState(state: WorkflowState): RunState {
     case WorkflowRuntimeStatus.PENDING:
       return { status: 'pending' };
     default:
-      return { status: 'running' };
+      // The workflow publishes AWAITING_APPROVAL as its custom status while it waits (workflow.ts);
+      // GetInstance returns it with the rest of the metadata, so this costs no extra call.
+      return { status: state.customStatus === AWAITING_APPROVAL ? 'awaiting_approval' : 'running' };
   }
 }
 
@@ -46,7 +52,8 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
   });
 
   async function status(invoiceId: string): Promise<RunState | undefined> {
-    const state = await client.getWorkflowState(invoiceId, true);
+    // Read again when daprd's GetInstance tore its read on a turn being saved (torn-read.ts).
+    const state = await readUntorn(() => client.getWorkflowState(invoiceId, true));
     return state ? toRunState(state) : undefined;
   }
 
@@ -57,6 +64,12 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
         'instance id = run id: daprd refuses a second start of an active instance (gRPC AlreadyExists, orchestrator/create.go); a completed one would be re-created, so the API reads it first',
       cancel:
         'terminateWorkflow: the instance ends TERMINATED; activities already running finish, their results discarded',
+      approval:
+        'custom status awaiting_approval, then waitForExternalEvent("approval") raced by whenAny with a durable createTimer (a scheduler job); approve = raiseEvent',
+      deadline:
+        'a durable createTimer(deadlineMs) in every whenAny of split/extract/aggregate: when it wins the workflow fails; running activities cannot be cancelled, they finish and are dropped',
+      workers:
+        'workers=N replicas of the extract service behind one app id, each with its own daprd; the sqlite name resolver picks one at random per call',
     },
     async start(input) {
       // The invoice id is the instance id: a retried start cannot create a second run.
@@ -70,6 +83,10 @@ export function daprOrchestrator(env = process.env): InvoiceOrchestrator & { clo
     },
     async cancel(invoiceId) {
       await client.terminateWorkflow(invoiceId, 'cancelled');
+    },
+    async approve(invoiceId, decision) {
+      // Stored in the workflow actor's inbox; the waiting workflow's waitForExternalEvent takes it.
+      await client.raiseEvent(invoiceId, APPROVAL_EVENT, decision);
     },
     status,
     async wait(invoiceId, timeoutMs) {

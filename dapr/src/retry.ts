@@ -23,6 +23,8 @@ export function unitHash(text: string): number {
 /** One call per item; `attempt` counts from 1 so the activity can report it. */
 export type RetriableCall<T> = (attempt: number) => Task<Attempt<T>>;
 type Pending = { index: number; attempt: number; kind: 'call' | 'timer' };
+/** A durable timer that, when it fires before every call is done, fails the workflow with `message`. */
+export type Deadline = { timer: Task<unknown>; message: string };
 
 /**
  * whenAll with a retry policy per call, for @dapr/dapr 3.18, whose callActivity takes no retry
@@ -31,18 +33,22 @@ type Pending = { index: number; attempt: number; kind: 'call' | 'timer' };
  * again, while the others carry on: a plain whenAll would hold every retry until the slowest
  * call of the round came back. Hence whenAny in a loop, which replays deterministically since
  * the jitter is a hash of (instance, item, attempt). Async generator: the SDK runs only those.
+ * A `deadline` timer joins every whenAny: when it wins, the calls still out are abandoned (the
+ * SDK cannot cancel an activity) and the error ends the workflow.
  */
 export async function* whenAllWithRetries<T>(
   ctx: WorkflowContext,
   policy: RetryPolicy,
   calls: RetriableCall<T>[],
+  deadline?: Deadline,
 ): AsyncGenerator<Task<unknown>, T[], Task<unknown>> {
   const results = new Array<T>(calls.length);
   const pending = new Map<Task<unknown>, Pending>();
   for (const [index, call] of calls.entries()) pending.set(call(1), { index, attempt: 1, kind: 'call' });
   let remaining = calls.length;
   while (remaining > 0) {
-    const done = yield ctx.whenAny([...pending.keys()]);
+    const done = yield ctx.whenAny([...pending.keys(), ...(deadline ? [deadline.timer] : [])]);
+    if (done === deadline?.timer) throw new Error(deadline.message);
     const { index, attempt, kind } = pending.get(done)!;
     pending.delete(done);
     if (kind === 'timer') {

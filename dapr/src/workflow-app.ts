@@ -2,7 +2,7 @@ import { LogLevel, WorkflowRuntime } from '@dapr/dapr';
 import { serveApp } from '@invoice/shared/contract/serve';
 import { Hono } from 'hono';
 import { activities } from './activities';
-import { ACTIVITY_NAMES, sidecar, WORKFLOW_NAME } from './config';
+import { sidecar, WORKFLOW_NAME } from './config';
 import { invoiceWorkflow } from './workflow';
 
 /**
@@ -48,7 +48,7 @@ async function startRuntime(): Promise<WorkflowRuntime> {
     logger: { level: LogLevel.Warn },
   });
   runtime.registerWorkflowWithName(WORKFLOW_NAME, invoiceWorkflow);
-  for (const name of ACTIVITY_NAMES) runtime.registerActivityWithName(name, activities[name]);
+  for (const [name, activity] of Object.entries(activities)) runtime.registerActivityWithName(name, activity);
   raiseWorkerLimits(runtime, Number(process.env.DAPR_WORKER_CONCURRENCY ?? 1024));
   await runtime.start();
   return runtime;

@@ -7,6 +7,7 @@ import type {
 import * as ph from '@dapr/dapr/workflow/internal/durabletask/utils/pb-helper.util';
 import { OrchestrationExecutor } from '@dapr/dapr/workflow/internal/durabletask/worker/orchestration-executor';
 import { Registry } from '@dapr/dapr/workflow/internal/durabletask/worker/registry';
+import { APPROVAL_EVENT, AWAITING_APPROVAL, deadlineMessage } from '@invoice/shared/flow/approval';
 import type {
   ExtractResult,
   PageRef,
@@ -72,11 +73,11 @@ const scheduled = (actions: OrchestratorAction[]) =>
     }));
 
 /** History up to the fan-out of three pages (action ids count from 1: split = 1, extracts = 2, 3, 4). */
-function startedThreePages(): HistoryEvent[] {
+function startedThreePages(wfInput: WorkflowInput = input): HistoryEvent[] {
   const split: SplitResult = { pages: [page(1), page(2), page(3)], span };
   return [
     ph.newOrchestratorStartedEvent(T0),
-    ph.newExecutionStartedEvent(WORKFLOW_NAME, INSTANCE, JSON.stringify(input)),
+    ph.newExecutionStartedEvent(WORKFLOW_NAME, INSTANCE, JSON.stringify(wfInput)),
     ph.newTaskScheduledEvent(1, 'split'),
     ph.newOrchestratorStartedEvent(T0),
     ph.newTaskCompletedEvent(1, ok(split)),
@@ -217,5 +218,105 @@ describe('invoiceWorkflow under the SDK replay engine', () => {
         .toDate()
         .getTime();
     expect(await fire()).toBe(await fire());
+  });
+});
+
+describe('approval and deadline under the SDK replay engine (issue 16)', () => {
+  const waiting: WorkflowInput = { ...input, approvalTimeoutMs: 60_000 };
+  const discrepant: WorkflowOutput = { invoiceKey: 'invoice.json', pageCount: 3, discrepancyCount: 1 };
+  /** Every page in and aggregate (id 5) scheduled, for an input that may wait for approval. */
+  const aggregated = () => [
+    ...startedThreePages(waiting),
+    ph.newOrchestratorStartedEvent(T0),
+    ph.newTaskCompletedEvent(2, ok(extracted(1))),
+    ph.newTaskCompletedEvent(3, ok(extracted(2))),
+    ph.newTaskCompletedEvent(4, ok(extracted(3))),
+    ph.newTaskScheduledEvent(5, 'aggregate'),
+  ];
+  const fireAt = new Date(T0.getTime() + 60_000);
+  /** The turn after aggregate: the timer (id 6) created, the custom status set. */
+  const waitingHistory = () => [
+    ...aggregated(),
+    ph.newOrchestratorStartedEvent(T0),
+    ph.newTaskCompletedEvent(5, ok(discrepant)),
+    ph.newTimerCreatedEvent(6, fireAt),
+  ];
+
+  it('a discrepancy: publishes awaiting_approval and races the event with a durable timer of approvalTimeoutMs', async () => {
+    const result = await executor().execute(INSTANCE, aggregated(), [
+      ph.newOrchestratorStartedEvent(T0),
+      ph.newTaskCompletedEvent(5, ok(discrepant)),
+    ]);
+    expect(result.customStatus).toBe(AWAITING_APPROVAL);
+    const timers = result.actions.filter((a) => a.hasCreatetimer());
+    expect(timers.map((a) => a.getCreatetimer()!.getFireat()!.toDate().getTime())).toEqual([
+      fireAt.getTime(),
+    ]);
+    expect(result.actions.some((a) => a.hasCompleteorchestration())).toBe(false);
+  });
+
+  it('the approval event wins: recordDecision gets the decision, and the custom status is cleared', async () => {
+    const result = await executor().execute(INSTANCE, waitingHistory(), [
+      ph.newOrchestratorStartedEvent(T0),
+      ph.newEventRaisedEvent(APPROVAL_EVENT, JSON.stringify({ approved: true, note: 'ok' })),
+    ]);
+    expect(result.customStatus).toBe('');
+    expect(scheduled(result.actions)).toEqual([
+      {
+        id: 7,
+        name: 'recordDecision',
+        input: {
+          invoiceId: INSTANCE,
+          invoiceKey: 'invoice.json',
+          approval: { approved: true, note: 'ok', decidedBy: 'approver' },
+        },
+      },
+    ]);
+  });
+
+  it('the timer wins: recordDecision records the timeout', async () => {
+    const actions = await step(waitingHistory(), [
+      ph.newOrchestratorStartedEvent(fireAt),
+      ph.newTimerFiredEvent(6, fireAt),
+    ]);
+    expect(scheduled(actions)[0]!.input.approval).toEqual({
+      approved: false,
+      note: null,
+      decidedBy: 'timeout',
+    });
+  });
+
+  it('no discrepancy: no wait, no timer, the run completes', async () => {
+    const actions = await step(aggregated(), [
+      ph.newOrchestratorStartedEvent(T0),
+      ph.newTaskCompletedEvent(5, ok({ ...discrepant, discrepancyCount: 0 })),
+    ]);
+    expect(actions.some((a) => a.hasCreatetimer())).toBe(false);
+    expect(actions.some((a) => a.hasCompleteorchestration())).toBe(true);
+  });
+
+  it('deadlineMs: a durable timer is set at the start; when it fires before the work is done the run fails with deadline_exceeded', async () => {
+    const limited: WorkflowInput = { ...input, deadlineMs: 10_000 };
+    const started = [
+      ph.newOrchestratorStartedEvent(T0),
+      ph.newExecutionStartedEvent(WORKFLOW_NAME, INSTANCE, JSON.stringify(limited)),
+    ];
+    const first = await step([], started);
+    const deadlineAt = new Date(T0.getTime() + 10_000);
+    expect(
+      first
+        .find((a) => a.hasCreatetimer())!
+        .getCreatetimer()!
+        .getFireat()!
+        .toDate(),
+    ).toEqual(deadlineAt);
+    expect(scheduled(first).map((a) => a.name)).toEqual(['split']);
+
+    const actions = await step(
+      [...started, ph.newTimerCreatedEvent(1, deadlineAt), ph.newTaskScheduledEvent(2, 'split')],
+      [ph.newOrchestratorStartedEvent(deadlineAt), ph.newTimerFiredEvent(1, deadlineAt)],
+    );
+    const complete = actions.find((a) => a.hasCompleteorchestration())!.getCompleteorchestration()!;
+    expect(complete.getFailuredetails()!.getErrormessage()).toBe(deadlineMessage(10_000));
   });
 });

@@ -1,25 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { crashAllDuringFanout } from '@invoice/tools/kit/chaos';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
+import {
+  expectApprovalSurvivesRestart,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
+  expectSurvivorFinishes,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DaprStack, expectGolden, sample, startDapr, submit, until, untilInFlight } from './helpers';
 
-// SIGKILL mid fan-out, then restart: what Dapr's durability buys. One stack for the file.
+// SIGKILL mid fan-out, then restart: what Dapr's durability buys. One stack per describe, the
+// second (two extract replicas) started after the first is down, so only one runs at a time.
 let stack: DaprStack;
-beforeAll(async () => {
-  // TEST ONLY: lets an upload's marker make split kill its service (shared/src/flow/test-faults.ts).
-  process.env.SPLIT_TEST_FAULTS = '1';
-  stack = await startDapr({ state: 'sqlite' });
-});
-afterAll(async () => {
-  await stack?.handle.down();
-});
-beforeEach(async () => {
-  await mockLlm.neutral(stack.handle.llmUrl);
-  // Slow enough that the kill lands while pages are in flight.
-  await mockLlm.configure(stack.handle.llmUrl, { latency: { kind: 'fixed', ms: 1_500 } });
-});
 
 /** Submits 10 pages, runs `crash` once the fan-out is under way, and waits for the run's end. */
 async function crashMidFanout(crash: (handle: DaprStack['handle']) => Promise<void>) {
@@ -33,6 +26,20 @@ async function crashMidFanout(crash: (handle: DaprStack['handle']) => Promise<vo
 }
 
 describe('dapr crash recovery', () => {
+  beforeAll(async () => {
+    // TEST ONLY: lets an upload's marker make split kill its service (shared/src/flow/test-faults.ts).
+    process.env.SPLIT_TEST_FAULTS = '1';
+    stack = await startDapr({ state: 'sqlite' });
+  });
+  afterAll(async () => {
+    await stack?.handle.down();
+  });
+  beforeEach(async () => {
+    await mockLlm.neutral(stack.handle.llmUrl);
+    // Slow enough that the kill lands while pages are in flight.
+    await mockLlm.configure(stack.handle.llmUrl, { latency: { kind: 'fixed', ms: 1_500 } });
+  });
+
   it('SIGKILL of the extract service mid fan-out: the invoice still equals its golden; duplicates are counted', {
     timeout: 240_000,
   }, async () => {
@@ -141,5 +148,31 @@ describe('dapr crash recovery', () => {
     };
     // whenAllWithRetries says how many attempts the call got.
     expect(state.error).toMatch(/failed after 1 attempt\(s\)/);
+  });
+
+  // Issue 16: the wait is the workflow's state in the store plus its timer's scheduler job, so
+  // it survives a SIGKILL of every process (store, placement, scheduler, sidecars, apps, API).
+  it('every process SIGKILLed while a run awaits approval: after the restart it still waits, and the approval lands', {
+    timeout: 300_000,
+  }, async () => {
+    await expectApprovalSurvivesRestart(stack.handle, 'dapr');
+  });
+});
+
+describe('dapr with two extract replicas (workers=2)', () => {
+  beforeAll(async () => {
+    stack = await startDapr({ state: 'sqlite', workers: '2' });
+  });
+  afterAll(async () => {
+    await stack?.handle.down();
+  });
+
+  it('one of the two extract services SIGKILLed mid fan-out (left dead): the other finishes the run, golden', {
+    timeout: 240_000,
+  }, async () => {
+    const { handle } = stack;
+    const workers = handle.topology.extractWorkers ?? [];
+    expect(workers).toEqual(['extract', 'extract-2']);
+    await expectSurvivorFinishes(handle, 'dapr');
   });
 });

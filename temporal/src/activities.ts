@@ -67,7 +67,12 @@ export function temporalActivities(shared: Activities) {
         throw toTemporalFailure(error, activityInfo().attempt);
       }
     };
-  return { split: wrap(shared.split), extract: wrap(shared.extract), aggregate: wrap(shared.aggregate) };
+  return {
+    split: wrap(shared.split),
+    extract: wrap(shared.extract),
+    aggregate: wrap(shared.aggregate),
+    recordDecision: wrap(shared.recordDecision),
+  };
 }
 
 export type TemporalActivities = ReturnType<typeof temporalActivities>;

@@ -2,16 +2,26 @@
  * InvoiceOrchestrator on the Temporal client: the workflow id is the invoice id, so status and
  * wait need no lookup table; the server is the only state.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
-import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
+import { APPROVAL_EVENT, AWAITING_APPROVAL, outcomeOf } from '@invoice/shared/flow/approval';
+import type { ApprovalDecision, WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import {
   CancelledFailure,
   type Client,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionDescription,
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { TASK_QUEUES, WORKFLOW_TYPE } from './task-queues';
+import { STAGE_MEMO, TASK_QUEUES, WORKFLOW_TYPE } from './task-queues';
+
+/**
+ * How often wait() looks for a run that started waiting for approval. Temporal has no long poll
+ * on a memo change (result() long-polls only for the close event), so wait() describes the run
+ * at this pace beside result(); a run that ends sooner pays no describe at all.
+ */
+const AWAITING_POLL_MS = 1_000;
 
 /** The innermost cause is the activity's own error, the useful part for a caller. */
 function failureMessage(error: unknown): string {
@@ -21,25 +31,36 @@ function failureMessage(error: unknown): string {
   return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }
 
+/** The workflow's upsertMemo, which the server returns from its mutable state with describe(). */
+const awaitingApproval = (d: WorkflowExecutionDescription) =>
+  d.status.name === 'RUNNING' && d.memo?.[STAGE_MEMO] === AWAITING_APPROVAL;
+
 export function temporalOrchestrator(client: Client): InvoiceOrchestrator {
   const handle = (invoiceId: string) =>
     client.workflow.getHandle<(input: WorkflowInput) => Promise<WorkflowOutput>>(invoiceId);
 
-  async function status(invoiceId: string): Promise<RunState | undefined> {
-    let description: Awaited<ReturnType<ReturnType<typeof handle>['describe']>>;
+  async function describe(invoiceId: string): Promise<WorkflowExecutionDescription | undefined> {
     try {
-      description = await handle(invoiceId).describe();
+      return await handle(invoiceId).describe();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     }
+  }
+
+  async function status(invoiceId: string): Promise<RunState | undefined> {
+    const description = await describe(invoiceId);
+    if (!description) return undefined;
     const bodySha256 = description.memo?.bodySha256 as string | undefined;
     switch (description.status.name) {
       case 'RUNNING':
+        if (awaitingApproval(description)) return { status: 'awaiting_approval', bodySha256 };
         // Two events (started + first workflow task scheduled) means no worker has picked it up yet.
         return { status: (description.historyLength ?? 0) <= 2 ? 'pending' : 'running', bodySha256 };
-      case 'COMPLETED':
-        return { status: 'completed', output: await handle(invoiceId).result(), bodySha256 };
+      case 'COMPLETED': {
+        const output = await handle(invoiceId).result();
+        return { ...outcomeOf(output), output, bodySha256 };
+      }
       case 'CANCELLED':
         return { status: 'cancelled', error: 'cancelled', bodySha256 };
       default:
@@ -53,6 +74,19 @@ export function temporalOrchestrator(client: Client): InvoiceOrchestrator {
     }
   }
 
+  /** Calls found() once the run is awaiting_approval; ends quietly when `stop` aborts. */
+  async function watchForApproval(invoiceId: string, stop: AbortSignal, found: () => void) {
+    try {
+      while (!stop.aborted) {
+        await sleep(AWAITING_POLL_MS, undefined, { signal: stop });
+        const description = await describe(invoiceId);
+        if (description && awaitingApproval(description)) return found();
+      }
+    } catch {
+      // aborted, or a describe that failed: result() reports what matters
+    }
+  }
+
   return {
     name: 'temporal',
     behaviours: {
@@ -60,6 +94,11 @@ export function temporalOrchestrator(client: Client): InvoiceOrchestrator {
         "workflowId = run id, workflowIdConflictPolicy 'USE_EXISTING' (a running one is returned), workflowIdReusePolicy 'REJECT_DUPLICATE' (a closed one is never re-run); body hash in the memo",
       cancel:
         'WorkflowHandle.cancel(): scheduled activities are cancelled by the server, running ones at their next heartbeat (cancellationSignal aborts the LLM call)',
+      approval: `signal '${APPROVAL_EVENT}' raced by condition(fn, approvalTimeoutMs), a durable server timer; the waiting run is shown by upsertMemo, read by describe(); it holds no worker slot`,
+      deadline:
+        'a CancellationScope racing split/extract/aggregate against a durable sleep(deadlineMs); on expiry the scope is cancelled (running activities stop at their next heartbeat) and the run fails with a non-retryable ApplicationFailure',
+      workers:
+        'workers=N extract worker processes polling the one invoice-extract task queue; the server hands a dead worker’s activities to the others after the heartbeat timeout',
     },
 
     async start(input) {
@@ -82,21 +121,33 @@ export function temporalOrchestrator(client: Client): InvoiceOrchestrator {
       await handle(invoiceId).cancel();
     },
 
+    async approve(invoiceId: string, decision: ApprovalDecision) {
+      // A signal is durable once the server accepts it: no worker needs to be up to take it.
+      await handle(invoiceId).signal(APPROVAL_EVENT, decision);
+    },
+
     status,
 
     async wait(invoiceId, timeoutMs) {
-      const signal = AbortSignal.timeout(timeoutMs);
+      const timeout = AbortSignal.timeout(timeoutMs);
+      // Aborted when the run is found waiting for approval: it ends the result() long poll too.
+      const awaiting = new AbortController();
+      const stop = AbortSignal.any([timeout, awaiting.signal]);
+      const watch = watchForApproval(invoiceId, stop, () => awaiting.abort());
       try {
         // result() long-polls the server for the close event (no polling loop of ours); the
         // signal cancels that poll at the timeout so no request outlives the HTTP wait.
-        const output = await client.withAbortSignal(signal, () => handle(invoiceId).result());
-        return { status: 'completed', output };
+        const output = await client.withAbortSignal(stop, () => handle(invoiceId).result());
+        return { ...outcomeOf(output), output };
       } catch (error) {
         if (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure)
           return { status: 'cancelled', error: 'cancelled' };
         if (error instanceof WorkflowFailedError) return { status: 'failed', error: failureMessage(error) };
-        if (signal.aborted) return (await status(invoiceId)) ?? { status: 'pending' };
+        if (stop.aborted) return (await status(invoiceId)) ?? { status: 'pending' };
         throw error;
+      } finally {
+        awaiting.abort();
+        await watch;
       }
     },
 

@@ -15,3 +15,9 @@ export type Service = 'split' | 'extract' | 'aggregate';
 
 /** The Temporal workflow type the API starts. */
 export const WORKFLOW_TYPE = 'invoiceWorkflow';
+
+/**
+ * The memo key a run sets to AWAITING_APPROVAL while it waits for a decision (upsertMemo), so
+ * that describe(), which status() makes anyway, shows it with no query to a worker.
+ */
+export const STAGE_MEMO = 'stage';

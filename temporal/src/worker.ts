@@ -54,7 +54,8 @@ export async function createWorkers(service: Service, connection: NativeConnecti
       Worker.create({
         ...base,
         taskQueue: TASK_QUEUES.aggregate,
-        activities: { aggregate: activities.aggregate },
+        // recordDecision (an approved or rejected invoice rewritten with its decision) rides along.
+        activities: { aggregate: activities.aggregate, recordDecision: activities.recordDecision },
         maxConcurrentActivityTaskExecutions: intFromEnv('AGGREGATE_MAX_CONCURRENT', 10),
       }),
   };

@@ -1,24 +1,38 @@
 /**
- * The invoice flow on Temporal: split, one extract per page in parallel, aggregate.
+ * The invoice flow on Temporal: split, one extract per page in parallel, aggregate, all within
+ * the run's deadline; then, for an invoice with discrepancies, a wait for a person's decision.
  *
  * This file is bundled into Temporal's deterministic workflow sandbox, so it imports only types,
- * the task-queue names and the pure retry-policy constant: no Node modules, no I/O, no clocks. Only blob keys travel
+ * the task-queue names and pure rules and constants: no Node modules, no I/O, no clocks. Only blob keys travel
  * through workflow history (claim-check); page data stays in blob storage.
  */
 
+import {
+  APPROVAL_EVENT,
+  AWAITING_APPROVAL,
+  approvalOf,
+  deadlineMessage,
+  needsApproval,
+} from '@invoice/shared/flow/approval';
 import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
-import type { WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
+import type { ApprovalDecision, WorkflowInput, WorkflowOutput } from '@invoice/shared/flow/types';
 import { LLM_RETRY_POLICY as P } from '@invoice/shared/llm/retry-policy';
 import {
   ActivityFailure,
   type ActivityOptions,
   ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineSignal,
   proxyActivities,
   type RetryPolicy,
+  setHandler,
+  sleep,
   TimeoutFailure,
+  upsertMemo,
 } from '@temporalio/workflow';
 import type { TemporalActivities } from './activities';
-import { TASK_QUEUES } from './task-queues';
+import { STAGE_MEMO, TASK_QUEUES } from './task-queues';
 
 /**
  * The shared policy in Temporal's terms. Temporal's server-side backoff has no jitter; the
@@ -54,15 +68,64 @@ const { split } = proxyActivities<TemporalActivities>({
 });
 // One LLM call per attempt: the client's own attempt timeout fires first; this is the backstop.
 const { extract } = proxyActivities<TemporalActivities>(on(TASK_QUEUES.extract, P.attemptTimeoutMs + 5_000));
-const { aggregate } = proxyActivities<TemporalActivities>(on(TASK_QUEUES.aggregate, 2 * 60_000));
+const { aggregate, recordDecision } = proxyActivities<TemporalActivities>(
+  on(TASK_QUEUES.aggregate, 2 * 60_000),
+);
+
+/** A person's decision (POST /api/invoices/:id/approval), sent as a Temporal signal. */
+export const approvalSignal = defineSignal<[ApprovalDecision]>(APPROVAL_EVENT);
 
 export async function invoiceWorkflow(input: WorkflowInput): Promise<WorkflowOutput> {
   const { invoiceId, pdfKey, acceptedAt } = input;
-  const pages = await split({ invoiceId, pdfKey }).catch((error: unknown) => {
-    throw workerLost(error);
+  // Registered before the first await so no signal is ever unhandled; only the first decision
+  // made while the run waits counts (a late one, or one after the timeout, changes nothing).
+  let waiting = false;
+  let decision: ApprovalDecision | undefined;
+  setHandler(approvalSignal, (d) => {
+    if (waiting) decision ??= d;
   });
-  const extractions = await Promise.all(pages.pages.map((page) => extract({ invoiceId, page })));
-  return aggregate({ invoiceId, acceptedAt, split: pages.span, extractions });
+
+  const result = await withinDeadline(input.deadlineMs, async () => {
+    const pages = await split({ invoiceId, pdfKey }).catch((error: unknown) => {
+      throw workerLost(error);
+    });
+    const extractions = await Promise.all(pages.pages.map((page) => extract({ invoiceId, page })));
+    return aggregate({ invoiceId, acceptedAt, split: pages.span, extractions });
+  });
+  if (!needsApproval(input, result)) return result;
+
+  // The wait is a durable server-side timer plus the signal: between the two the run has no
+  // workflow task, so it holds no worker slot (the worker may even evict it from its cache).
+  waiting = true;
+  upsertMemo({ [STAGE_MEMO]: AWAITING_APPROVAL });
+  const decided = await condition(() => decision !== undefined, input.approvalTimeoutMs!);
+  waiting = false;
+  upsertMemo({ [STAGE_MEMO]: undefined });
+  return recordDecision({
+    invoiceId,
+    invoiceKey: result.invoiceKey,
+    approval: approvalOf(decided ? decision : undefined),
+  });
+}
+
+/**
+ * Races `work` against a durable timer of deadlineMs (none when absent: runs started before the
+ * deadline existed). The loser is cancelled with its scope: a timer that lost is cancelled on
+ * the server; activities still scheduled are dropped there and running ones learn it at their
+ * next heartbeat (cancellationSignal aborts the LLM call). The run then fails with the code.
+ */
+async function withinDeadline<T>(deadlineMs: number | undefined, work: () => Promise<T>): Promise<T> {
+  if (!deadlineMs) return work();
+  return CancellationScope.cancellable(async () => {
+    const expired = sleep(deadlineMs).then(() => {
+      throw ApplicationFailure.nonRetryable(deadlineMessage(deadlineMs), 'DeadlineExceeded');
+    });
+    try {
+      return await Promise.race([work(), expired]);
+    } finally {
+      CancellationScope.current().cancel();
+    }
+  });
 }
 
 /**

@@ -1,9 +1,15 @@
 /**
  * What survives which crash, on the real Temporal server: a SIGKILLed extract worker in the
- * middle of the fan-out, and a killed-and-restarted server that reopens the same SQLite file.
+ * middle of the fan-out, a killed-and-restarted server that reopens the same SQLite file, a run
+ * waiting for approval while every process is restarted, and one of two extract workers killed.
  */
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
+import {
+  expectApprovalSurvivesRestart,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
+  expectSurvivorFinishes,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   expectGolden,
@@ -18,16 +24,17 @@ import {
 
 const SLOTS = 20;
 
-let stack: TemporalStack;
-beforeAll(async () => {
-  // TEST ONLY: lets an upload's marker make split kill its worker (shared/src/flow/test-faults.ts).
-  process.env.SPLIT_TEST_FAULTS = '1';
-  stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS) });
-});
-afterAll(() => stack?.close());
-beforeEach(() => mockLlm.neutral(stack.llmUrl));
-
 describe('temporal crash recovery', () => {
+  // One stack at a time: this describe's stack is down before the two-worker one starts.
+  let stack: TemporalStack;
+  beforeAll(async () => {
+    // TEST ONLY: lets an upload's marker make split kill its worker (shared/src/flow/test-faults.ts).
+    process.env.SPLIT_TEST_FAULTS = '1';
+    stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS) });
+  });
+  afterAll(() => stack?.close());
+  beforeEach(() => mockLlm.neutral(stack.llmUrl));
+
   it('SIGKILL of the extract worker mid fan-out: the invoice still equals its golden', {
     timeout: 180_000,
   }, async () => {
@@ -85,5 +92,32 @@ describe('temporal crash recovery', () => {
   it('a split over the work budget fails the run at once, on its first attempt', async () => {
     const id = await expectOverBudgetNotRetried(stack.apiUrl);
     expect(await finalAttempts(stack.client, id, 'split')).toEqual([1]);
+  });
+
+  it('a run waiting for approval survives a SIGKILL and restart of every process; the approval sent afterwards lands', {
+    timeout: 240_000,
+  }, async () => {
+    const result = await expectApprovalSurvivesRestart(stack.handle, 'temporal');
+    expect(result.killed).toContain('temporal');
+    // The wait was the server's: a timer and a signal in the run's history, no worker state.
+    const events = (await stack.client.workflow.getHandle(result.id).fetchHistory()).events ?? [];
+    expect(events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approval')).toBe(
+      true,
+    );
+  });
+});
+
+describe('temporal with two extract workers (workers=2)', () => {
+  let stack: TemporalStack;
+  beforeAll(async () => {
+    stack = await startTemporal({ EXTRACT_MAX_CONCURRENT: String(SLOTS), workers: '2' });
+  });
+  afterAll(() => stack?.close());
+
+  it('one of two extract workers SIGKILLed mid fan-out (and left dead): the other finishes the invoice', {
+    timeout: 240_000,
+  }, async () => {
+    expect(stack.handle.topology.extractWorkers).toEqual(['worker-extract', 'worker-extract-2']);
+    await expectSurvivorFinishes(stack.handle, 'temporal');
   });
 });

@@ -64,6 +64,18 @@ describe('temporal determinism', () => {
     await expect(Worker.runReplayHistory({ workflowsPath }, recorded)).resolves.toBeUndefined();
   });
 
+  it('a history that waited for approval (committed fixture: memo, timer, signal, recordDecision) replays', async () => {
+    const recorded = historyFromJSON(
+      JSON.parse(await readFile(fixture('history-v2-invoice-3p-approved.json'), 'utf8')),
+    );
+    const events = recorded.events ?? [];
+    expect(events.some((e) => e.workflowPropertiesModifiedEventAttributes)).toBe(true);
+    expect(events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approval')).toBe(
+      true,
+    );
+    await expect(Worker.runReplayHistory({ workflowsPath }, recorded)).resolves.toBeUndefined();
+  });
+
   it('a non-deterministic change (a new timer before split) is caught on replay', async () => {
     await expect(
       Worker.runReplayHistory({ workflowsPath: fixture('workflows-v2-unpatched.ts') }, history),

@@ -207,4 +207,42 @@ describe('engine REST API', () => {
     expect((await json(again)).error.code).toBe('not_cancellable');
     expect((await post('/executions/missing/cancel', {})).status).toBe(404);
   });
+
+  it('POST /executions/{id}/events/{name}: a suspended event step shows what it waits for, takes the event (202), refuses others (409)', async () => {
+    await post('/workflows', {
+      id: 'awaits',
+      steps: [
+        { id: 'decision', action: 'event', params: { name: 'approval', timeout: 3_600_000 } },
+        { id: 'greet', action: 'greet', dependencies: ['decision'] },
+      ],
+      output: 'decision.payload',
+    });
+    const { executionId } = await json(await post('/executions/start', { workflowId: 'awaits' }));
+    const waiting = (await until(async () => {
+      const e = await json(await app.request(`/executions/${executionId}`));
+      return e.status === 'suspended' && e;
+    })) as Body;
+    expect(waiting.currentSteps).toEqual(['decision']);
+    expect(waiting.stepResults.decision).toMatchObject({ status: 'suspended', waitingFor: 'approval' });
+    expect(waiting.stepResults.decision.timeoutAt).toBeGreaterThan(Date.now());
+    expect((await post(`/executions/${executionId}/events/approval`, 'yes', 'text/plain')).status).toBe(415);
+    const other = await post(`/executions/${executionId}/events/other`, {});
+    expect(other.status).toBe(409);
+    expect((await json(other)).error.code).toBe('not_waiting');
+    expect((await post('/executions/missing/events/approval', {})).status).toBe(404);
+    const sent = await post(`/executions/${executionId}/events/approval`, { approved: true });
+    expect(sent.status).toBe(202);
+    expect(await json(sent)).toEqual({
+      executionId,
+      event: 'approval',
+      stepId: 'decision',
+      status: 'delivered',
+    });
+    const done = (await until(async () => {
+      const e = await json(await app.request(`/executions/${executionId}`));
+      return e.status === 'completed' && e;
+    })) as Body;
+    expect(done.output).toEqual({ approved: true });
+    expect((await post(`/executions/${executionId}/events/approval`, {})).status).toBe(409);
+  });
 });

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { DefinitionError } from './definition';
 import type { EngineClient } from './engine';
+import { PlaceholderError } from './placeholders';
 import { NotFoundError } from './store';
 import { executionView, visualizeView } from './views';
 
@@ -105,6 +106,7 @@ export function engineApi(client: EngineClient) {
       );
     } catch (error) {
       if (error instanceof NotFoundError) return fail(404, 'not_found', error.message);
+      if (error instanceof PlaceholderError) return fail(400, 'invalid_context', error.message);
       throw error;
     }
   });
@@ -150,6 +152,19 @@ export function engineApi(client: EngineClient) {
     if (exec.status !== 'cancelled')
       return fail(409, 'not_cancellable', `execution is already ${exec.status}`);
     return c.json({ executionId: exec.id, status: exec.status });
+  });
+
+  app.post('/executions/:id/events/:name', async (c) => {
+    const body = await readJson(c.req.raw);
+    if (!body.ok) return body.response;
+    const id = c.req.param('id');
+    const name = c.req.param('name');
+    const sent = await client.sendEvent(id, name, body.value);
+    if (!sent.delivered && sent.reason === 'not_found')
+      return fail(404, 'not_found', `execution '${id}' not found`);
+    if (!sent.delivered)
+      return fail(409, 'not_waiting', `no step of execution '${id}' waits for event '${name}'`);
+    return c.json({ executionId: id, event: name, stepId: sent.stepId, status: 'delivered' }, 202);
   });
 
   app.notFound(() => fail(404, 'not_found', 'no such route'));

@@ -1,28 +1,13 @@
-import jsonata from 'jsonata';
-import { type PlaceholderState, resolveHeaders, resolveUrl, resolveValue } from './placeholders';
+import { evaluate } from './expression';
+import { type PlaceholderState, resolveHeaders, resolveMs, resolveUrl, resolveValue } from './placeholders';
 import { evaluateCondition, runTransform } from './sandbox';
-import { StepResult } from './types';
+import { type EventWake, StepResult, Suspension } from './types';
 import type { StepHandler } from './worker';
 
 /**
  * The built-in executors of the API doc. `transform` code and `condition` expressions are
  * JavaScript run in the QuickJS sandbox (sandbox.ts); `transform` also takes JSONata.
  */
-
-const compiled = new Map<string, ReturnType<typeof jsonata>>();
-export async function evaluate(
-  expression: string,
-  data: unknown,
-  bindings?: Record<string, unknown>,
-): Promise<unknown> {
-  let expr = compiled.get(expression);
-  if (!expr) {
-    expr = jsonata(expression);
-    if (compiled.size > 1000) compiled.clear();
-    compiled.set(expression, expr);
-  }
-  return expr.evaluate(data, bindings);
-}
 
 /** Thrown to fail a step without retrying (a 4xx answer, a bad expression). */
 export class NonRetryableError extends Error {
@@ -111,6 +96,17 @@ export const builtinHandlers: Record<string, StepHandler> = {
   },
   // The wait itself happened in the store: a delay step only becomes due after its duration.
   delay: (ctx) => ({ waitedMs: ctx.params.duration }),
+  /**
+   * First attempt: suspend (the store keeps the step with no lease until its timer is due).
+   * The attempt after: the event the store put on the row, or the timer's `timedOut`.
+   */
+  event: (ctx) => {
+    const name = String(ctx.params.name);
+    const wake = ctx.wake as EventWake | undefined;
+    if (wake && 'delivered' in wake) return { event: name, payload: wake.payload ?? null, timedOut: false };
+    if (wake) return { event: name, payload: null, timedOut: true };
+    return new Suspension(name, resolveMs(ctx.params.timeout, state(ctx)));
+  },
   noop: () => null,
   condition: async (ctx) => ({
     result: await evaluateCondition(String(ctx.params.expression), ctx.context),

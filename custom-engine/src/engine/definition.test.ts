@@ -26,6 +26,34 @@ describe('definition validator', () => {
     expect(def.steps[0]?.params).toEqual({});
   });
 
+  it('checks event steps, the deadline and the output expression', () => {
+    expect(
+      problems({
+        id: 'w',
+        steps: [
+          { id: 'a', action: 'event', params: { timeout: 'soon' } },
+          { id: 'b', action: 'event', type: 'map', items: 'a', dependencies: ['a'], params: { name: 'x' } },
+        ],
+        deadline: { after: 1000, until: ['nope'] },
+        output: '$$$(',
+      }),
+    ).toEqual([
+      "step 'a': params.name must be a non-empty string",
+      "step 'a': params.timeout must be a number of ms >= 0 or one {{context.<path>}} placeholder",
+      "step 'b': an event step cannot be a map",
+      expect.stringMatching(/^output is not a valid JSONata expression/),
+      "deadline.until names unknown step 'nope'",
+    ]);
+    expect(
+      problems({
+        id: 'w',
+        steps: [{ id: 'a', action: 'event', params: { name: 'go', timeout: '{{context.ms}}' } }],
+        deadline: { after: '{{context.deadlineMs}}' },
+        output: 'a.payload',
+      }),
+    ).toEqual([]);
+  });
+
   it('names the cycle', () => {
     expect(
       problems({ id: 'w', steps: [step('a', ['c']), step('b', ['a']), step('c', ['b']), step('d')] }),

@@ -11,6 +11,7 @@ import { z } from 'zod';
 export const BUILTIN_ACTIONS = [
   'http.request',
   'delay',
+  'event',
   'webhook',
   'condition',
   'transform',
@@ -63,6 +64,22 @@ export const StepSchema = z
 export type StepDefinition = z.infer<typeof StepSchema>;
 export type StepInput = z.input<typeof StepSchema>;
 
+/** A number of ms, or one `{{context.<path>}}` placeholder resolved when the value is needed. */
+const MsOrPlaceholder = z.union([
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z.string().regex(/^\{\{[^{}]+\}\}$/, 'a number of ms or one {{context.<path>}} placeholder'),
+]);
+
+/**
+ * An execution-level deadline: the steps in `until` (default: every step) must have ended
+ * within `after` ms of the start, else the engine fails the execution with `deadline_exceeded`,
+ * cancelling what is open and compensating what is done, as a failed step would. A placeholder
+ * that names nothing in the input means no deadline for that execution.
+ */
+export const DeadlineSchema = z
+  .object({ after: MsOrPlaceholder, until: z.array(StepId).min(1).optional() })
+  .strict();
+
 const Url = z.string().url();
 export const WorkflowSchema = z
   .object({
@@ -74,6 +91,9 @@ export const WorkflowSchema = z
       .object({ onStep: Url.optional(), onComplete: Url.optional(), onFailure: Url.optional() })
       .strict()
       .optional(),
+    /** JSONata over the context (input + succeeded steps' results): the execution's output. */
+    output: z.string().min(1).max(2000).optional(),
+    deadline: DeadlineSchema.optional(),
   })
   .strict();
 export type WorkflowDefinition = z.infer<typeof WorkflowSchema>;
@@ -172,6 +192,7 @@ export function validateDefinition(raw: unknown, knownActions: Iterable<string>)
         `${where}: retryPolicy.maxDelay (${rp.maxDelay}) must be >= initialDelay (${rp.initialDelay})`,
       );
     if (step.type === 'map') {
+      if (step.action === 'event') problems.push(`${where}: an event step cannot be a map`);
       if (!step.items)
         problems.push(`${where}: a map step needs 'items' (an expression naming an earlier step's array)`);
     } else {
@@ -189,6 +210,12 @@ export function validateDefinition(raw: unknown, knownActions: Iterable<string>)
     }
     problems.push(...checkBuiltinParams(step).map((p) => `${where}: ${p}`));
   }
+  if (def.output !== undefined) {
+    const error = compiles(def.output);
+    if (error) problems.push(`output is not a valid JSONata expression: ${error}`);
+  }
+  for (const id of def.deadline?.until ?? [])
+    if (!ids.has(id)) problems.push(`deadline.until names unknown step '${id}'`);
   const cycle = findCycle(def.steps);
   if (cycle) problems.push(`dependency cycle: ${cycle.join(' -> ')}`);
   // A map may only read an array produced before it: its items must come from an ancestor.
@@ -220,6 +247,11 @@ function checkBuiltinParams(step: StepDefinition): string[] {
       break;
     case 'webhook':
       needString('url');
+      break;
+    case 'event':
+      needString('name');
+      if (p.timeout !== undefined && !MsOrPlaceholder.safeParse(p.timeout).success)
+        problems.push('params.timeout must be a number of ms >= 0 or one {{context.<path>}} placeholder');
       break;
     case 'delay':
       if (typeof p.duration !== 'number' || !(p.duration >= 0))

@@ -463,6 +463,111 @@ describe.each(factories)('engine on $name', (factory) => {
     expect(out.fast?.[0]).toBe('skipped');
   });
 
+  it('an event step suspends the execution holding no lease; the delivered event (stored on its row) resumes it, else its durable timer does', async () => {
+    const { client, clock, store, startWorker } = await setup({ noop: () => 'ran' });
+    await client.register({
+      id: 'approve',
+      steps: [
+        { id: 'first', action: 'noop' },
+        {
+          id: 'decision',
+          action: 'event',
+          dependencies: ['first'],
+          params: { name: 'approval', timeout: '{{context.waitMs}}' },
+        },
+        { id: 'after', action: 'noop', dependencies: ['decision'] },
+      ],
+      output: '{"decision": decision, "after": after}',
+    });
+    startWorker();
+    const suspended = async (id: string) => {
+      const view = await store.getExecution(id);
+      const row = view?.steps.find((s) => s.stepKey === 'decision');
+      return view?.execution.status === 'suspended' && row?.status === 'suspended' && row;
+    };
+    const sent = await client.start({ workflowId: 'approve', input: { waitMs: 60_000 } });
+    const row = await until(() => suspended(sent.execution.id), 10_000, 'suspension');
+    // No worker holds the wait: no lease, and the row is due only when its timer fires.
+    expect(row && [row.leaseOwner, row.dueAt]).toEqual([undefined, clock.now() + 60_000]);
+    expect(await client.sendEvent(sent.execution.id, 'other', {})).toEqual({
+      delivered: false,
+      reason: 'not_waiting',
+    });
+    expect(await client.sendEvent(sent.execution.id, 'approval', { approved: true })).toEqual({
+      delivered: true,
+      stepId: 'decision',
+    });
+    const done = await wait(client, sent.execution.id);
+    expect(done?.status).toBe('completed');
+    expect(done?.output).toEqual({
+      decision: { event: 'approval', payload: { approved: true }, timedOut: false },
+      after: 'ran',
+    });
+    expect((await client.sendEvent(sent.execution.id, 'approval', {})).delivered).toBe(false);
+
+    const timed = await client.start({ workflowId: 'approve', input: { waitMs: 60_000 } });
+    await until(() => suspended(timed.execution.id), 10_000, 'second suspension');
+    clock.advance(60_000);
+    const late = await wait(client, timed.execution.id);
+    expect(late?.status).toBe('completed');
+    expect(late?.output).toMatchObject({
+      decision: {
+        event: 'approval',
+        payload: null,
+        timedOut: true,
+      },
+    });
+    const attempts = (await store.attempts(timed.execution.id)).filter((a) => a.stepKey === 'decision');
+    expect(attempts.map((a) => a.outcome)).toEqual(['suspended', 'success']);
+  });
+
+  it('a deadline fails the execution with deadline_exceeded and aborts what runs; met, it never fires', async () => {
+    const aborted: string[] = [];
+    const { client, clock, store, startWorker } = await setup({
+      hang: ({ signal, stepKey }) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            aborted.push(stepKey);
+            reject(new Error('aborted'));
+          }),
+        ),
+      noop: () => 'ran',
+    });
+    await client.register({
+      id: 'deadline',
+      steps: [
+        { id: 'slow', action: 'hang', when: 'slow' },
+        { id: 'then', action: 'noop', dependencies: ['slow'] },
+      ],
+      deadline: { after: '{{context.ms}}', until: ['slow'] },
+    });
+    startWorker();
+    const late = await client.start({ workflowId: 'deadline', input: { slow: true, ms: 5_000 } });
+    await until(async () => (await store.attempts(late.execution.id)).length === 1);
+    clock.advance(5_000);
+    const failed = await wait(client, late.execution.id);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error).toBe('deadline_exceeded: the execution was not done within 5000 ms of its start');
+    await until(() => aborted.includes('slow'), 10_000, 'the handler aborted');
+    const steps = (await store.getExecution(late.execution.id))?.steps ?? [];
+    expect(steps.map((s) => [s.stepKey, s.status]).sort()).toEqual([
+      ['@deadline', 'failed'],
+      ['slow', 'cancelled'],
+      ['then', 'cancelled'],
+    ]);
+
+    const met = await client.start({ workflowId: 'deadline', input: { slow: false, ms: 5_000 } });
+    expect((await wait(client, met.execution.id))?.status).toBe('completed');
+    const rows = (await store.getExecution(met.execution.id))?.steps ?? [];
+    expect(rows.find((s) => s.stepKey === '@deadline')?.status).toBe('success');
+    // Without the input the placeholder names, there is no deadline row at all.
+    const none = await client.start({ workflowId: 'deadline', input: { slow: false } });
+    expect((await wait(client, none.execution.id))?.status).toBe('completed');
+    expect((await store.getExecution(none.execution.id))?.steps.map((s) => s.stepKey)).not.toContain(
+      '@deadline',
+    );
+  });
+
   it('delivers webhooks from the outbox at least once, retrying until the receiver accepts', async () => {
     const received: { body: Record<string, unknown>; key: string | null; status: number }[] = [];
     let failuresLeft = 2;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from './clock';
 import { BUILTIN_ACTIONS, validateDefinition } from './definition';
-import type { ExecutionRecord, Store } from './types';
+import type { ExecutionRecord, ExecutionStatus, Store } from './types';
 
 export const TERMINAL = new Set(['completed', 'failed', 'compensated', 'cancelled']);
 
@@ -49,12 +49,22 @@ export class EngineClient {
     return this.store.cancelExecution(executionId, this.clock.now());
   }
 
+  /** Delivers an event to the execution's `event` step waiting for `name` (stored on its row). */
+  sendEvent(executionId: string, name: string, payload: unknown) {
+    return this.store.deliverEvent(executionId, name, payload, this.clock.now());
+  }
+
   /**
-   * Resolves with the execution once it is terminal, or as it is at the timeout. Woken by the
-   * store's finish events (same process, or NOTIFY on PostgreSQL) and polling as a fallback
-   * for SQLite files written by another process.
+   * Resolves with the execution once it is terminal (or in one of `also`, e.g. `suspended`), or
+   * as it is at the timeout. Woken by the store's finish events (same process, or NOTIFY on
+   * PostgreSQL) and polling as a fallback for SQLite files written by another process.
    */
-  async wait(executionId: string, timeoutMs: number, pollMs = 25): Promise<ExecutionRecord | undefined> {
+  async wait(
+    executionId: string,
+    timeoutMs: number,
+    pollMs = 25,
+    also: readonly ExecutionStatus[] = [],
+  ): Promise<ExecutionRecord | undefined> {
     const deadline = Date.now() + timeoutMs;
     let wake: (() => void) | undefined;
     const off = this.store.onExecutionFinished((id) => {
@@ -63,7 +73,7 @@ export class EngineClient {
     try {
       for (;;) {
         const exec = await this.store.getExecutionRecord(executionId);
-        if (!exec || TERMINAL.has(exec.status)) return exec;
+        if (!exec || TERMINAL.has(exec.status) || also.includes(exec.status)) return exec;
         const left = deadline - Date.now();
         if (left <= 0) return exec;
         await new Promise<void>((resolve) => {

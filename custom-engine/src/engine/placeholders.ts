@@ -70,3 +70,23 @@ export const resolveUrl = (url: string, state: PlaceholderState) =>
 
 export const resolveHeaders = (headers: Record<string, string> | undefined, state: PlaceholderState) =>
   headers && Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, resolveText(String(v), state)]));
+
+/**
+ * A duration param (an event's timeout, a deadline's `after`): a number, or one placeholder that
+ * must name a number >= 0. A placeholder naming nothing is undefined: no timer at all.
+ */
+export function resolveMs(value: unknown, state: PlaceholderState): number | undefined {
+  if (value === undefined) return undefined;
+  let ms: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      ms = resolveValue(value, state);
+    } catch (error) {
+      if (error instanceof PlaceholderError) return undefined;
+      throw error;
+    }
+  }
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new PlaceholderError(`${JSON.stringify(value)} is ${JSON.stringify(ms)}, not a number of ms >= 0`);
+  return ms;
+}

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { type Db, PostgresDb, type SqlExec, SqliteDb, type Tx } from './db';
 import type { WorkflowDefinition } from './definition';
+import { evaluate } from './expression';
+import { resolveMs } from './placeholders';
 import {
   ACTIVE_EXECUTION,
   type AttemptRecord,
@@ -124,6 +126,8 @@ const toStep = (r: StepRow): StepRecord => ({
   dueAt: r.due_at,
 });
 
+/** The step key of an execution's deadline row (not a valid step id, so never a step's key). */
+export const DEADLINE_KEY = '@deadline';
 export const itemKey = (stepId: string, index: number) => `${stepId}[${index}]`;
 export const compensationKey = (stepId: string) => `compensate:${stepId}`;
 
@@ -325,6 +329,13 @@ export class SqlStore implements Store {
           ],
         );
       }
+      // The deadline is one more row, due at the deadline: workers claim it like a delay's timer.
+      const after = def.deadline && resolveMs(def.deadline.after, { context: p.input, results: {} });
+      if (after !== undefined && after !== 0)
+        await tx.run(
+          `INSERT INTO ce_steps (execution_id, step_key, step_id, kind, item, status, due_at) VALUES (?, ?, ?, 'deadline', ?, 'ready', ?)`,
+          [p.executionId, DEADLINE_KEY, DEADLINE_KEY, json({ after }), p.now + after],
+        );
       fx.work = true;
       const row = await tx.get<ExecRow>('SELECT * FROM ce_executions WHERE id = ?', [p.executionId]);
       return { execution: toExecution(row as ExecRow), created: true };
@@ -415,6 +426,49 @@ export class SqlStore implements Store {
     });
   }
 
+  async deliverEvent(executionId: string, name: string, payload: unknown, now: number) {
+    return this.transition(async (tx, fx) => {
+      const exec = await tx.get<ExecRow>(`SELECT * FROM ce_executions WHERE id = ?${this.lock}`, [
+        executionId,
+      ]);
+      if (!exec) return { delivered: false as const, reason: 'not_found' as const };
+      const def = await this.definition(tx, exec.workflow_id, exec.workflow_version);
+      const listening = def.steps
+        .filter((s) => s.action === 'event' && s.params.name === name)
+        .map((s) => s.id);
+      const waiting = await tx.all<{ step_key: string }>(
+        `SELECT step_key FROM ce_steps WHERE execution_id = ? AND kind = 'task' AND status = 'suspended'`,
+        [executionId],
+      );
+      const step = waiting.find((w) => listening.includes(w.step_key));
+      if (!step || !ACTIVE_EXECUTION.includes(exec.status))
+        return { delivered: false as const, reason: 'not_waiting' as const };
+      // The event is stored on the step's row and the row made due now: the next attempt reads it.
+      await tx.run(
+        `UPDATE ce_steps SET status = 'ready', due_at = ?, item = ? WHERE execution_id = ? AND step_key = ? AND status = 'suspended'`,
+        [
+          now,
+          json({ delivered: true, payload: payload ?? null, deliveredAt: now }),
+          executionId,
+          step.step_key,
+        ],
+      );
+      await this.resumeIfNoneWaits(tx, exec, now);
+      fx.work = true;
+      return { delivered: true as const, stepId: step.step_key };
+    });
+  }
+
+  private async resumeIfNoneWaits(tx: Tx, exec: ExecRow, now: number) {
+    const still = await tx.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM ce_steps WHERE execution_id = ? AND status = 'suspended'`,
+      [exec.id],
+    );
+    if (Number(still?.n ?? 0) > 0 || exec.status !== 'suspended') return;
+    exec.status = 'running';
+    await tx.run(`UPDATE ce_executions SET status = 'running', updated_at = ? WHERE id = ?`, [now, exec.id]);
+  }
+
   // ---------------------------------------------------------------- claiming
 
   async claimSteps(owner: string, max: number, now: number, leaseMs: number): Promise<ClaimedStep[]> {
@@ -427,7 +481,7 @@ export class SqlStore implements Store {
            started_at = COALESCE(started_at, ?)
          WHERE (execution_id, step_key) IN (
            SELECT execution_id, step_key FROM ce_steps
-           WHERE status IN ('ready', 'running') AND due_at <= ?
+           WHERE status IN ('ready', 'running', 'suspended') AND due_at <= ?
            ORDER BY due_at LIMIT ?${this.skipLocked})
          RETURNING execution_id, step_key, step_id, kind, item_index, item, attempts`,
         [owner, now + leaseMs, now, now, max],
@@ -483,7 +537,7 @@ export class SqlStore implements Store {
 
   async nextDueAt() {
     const row = await this.db.get<{ due: number | null }>(
-      `SELECT MIN(due_at) AS due FROM ce_steps WHERE status IN ('ready', 'running')`,
+      `SELECT MIN(due_at) AS due FROM ce_steps WHERE status IN ('ready', 'running', 'suspended')`,
     );
     return row?.due ?? undefined;
   }
@@ -601,6 +655,32 @@ export class SqlStore implements Store {
         fx.work = true;
         return true;
       }
+
+      if (outcome.kind === 'suspended') {
+        // The wait holds no lease: the row is claimable again only at its timer (due_at), or
+        // at once when deliverEvent puts the event on it.
+        await tx.run(
+          `UPDATE ce_steps SET status = 'suspended', due_at = ?, lease_owner = NULL, item = ?, meta = ? WHERE ${FENCE}`,
+          [
+            outcome.until,
+            json({ timeoutAt: outcome.until === Number.MAX_SAFE_INTEGER ? null : outcome.until }),
+            json({ waitingFor: outcome.event }),
+            ...fence,
+          ],
+        );
+        await recordAttempt('suspended');
+        if (exec.status === 'running') {
+          await tx.run(`UPDATE ce_executions SET status = 'suspended', updated_at = ? WHERE id = ?`, [
+            now,
+            exec.id,
+          ]);
+        }
+        fx.work = true;
+        return true;
+      }
+
+      // The last waiting event step resumed (event or timer): the execution runs again.
+      if (exec.status === 'suspended') await this.resumeIfNoneWaits(tx, exec, now);
 
       const status = outcome.kind === 'skipped' ? 'skipped' : 'success';
       const output = outcome.kind === 'success' ? outcome.output : undefined;
@@ -731,16 +811,29 @@ export class SqlStore implements Store {
         fx.work = true;
       }
     }
+    // Every step the deadline covers ended in time: its timer row will not fire.
+    if (def.deadline && (def.deadline.until ?? def.steps.map((s) => s.id)).every(satisfied))
+      await tx.run(
+        `UPDATE ce_steps SET status = 'success', lease_owner = NULL, finished_at = ?
+         WHERE execution_id = ? AND step_key = ? AND status IN ('ready', 'running')`,
+        [now, exec.id, DEADLINE_KEY],
+      );
     if (!def.steps.every((s) => satisfied(s.id))) return;
-    // Completed: the output is the single sink's output, or an object of all sinks' outputs.
+    // Completed: the output is the definition's `output` expression over the context, else
+    // the single sink's output, or an object of all sinks' outputs.
     const sinks = def.steps.filter((s) => !def.steps.some((o) => o.dependencies.includes(s.id)));
     const outputs = await tx.all<{ step_id: string; output: string | null }>(
       `SELECT step_id, output FROM ce_steps WHERE execution_id = ? AND kind IN ('task', 'map')`,
       [exec.id],
     );
     const byId = new Map(outputs.map((o) => [o.step_id, parse(o.output)]));
-    const result =
-      sinks.length === 1
+    const succeeded = rows.filter((r) => r.status === 'success').map((r) => [r.step_id, byId.get(r.step_id)]);
+    const result = def.output
+      ? ((await evaluate(def.output, {
+          ...(parse(exec.input) as object),
+          ...Object.fromEntries(succeeded),
+        })) ?? null)
+      : sinks.length === 1
         ? byId.get((sinks[0] as { id: string }).id)
         : Object.fromEntries(sinks.map((s) => [s.id, byId.get(s.id)]));
     await this.finishExecution(tx, fx, exec, 'completed', now, { output: result });
@@ -781,7 +874,7 @@ export class SqlStore implements Store {
     if (!ACTIVE_EXECUTION.includes(exec.status)) return;
     if (step.kind === 'task' || step.kind === 'map' || step.kind === 'item')
       await this.stepWebhook(tx, fx, exec, def, now, { stepId: step.step_id, status: 'failed', error });
-    const message = `step '${step.step_key}' failed: ${error}`;
+    const message = step.kind === 'deadline' ? error : `step '${step.step_key}' failed: ${error}`;
     if (step.kind === 'compensation') {
       await this.cancelOpenSteps(tx, exec.id, now);
       await this.finishExecution(tx, fx, exec, 'failed', now, { error: `compensation ${message}` });
@@ -846,7 +939,7 @@ export class SqlStore implements Store {
   private async cancelOpenSteps(tx: Tx, executionId: string, now: number) {
     await tx.run(
       `UPDATE ce_steps SET status = 'cancelled', lease_owner = NULL, finished_at = ?
-       WHERE execution_id = ? AND status IN ('pending', 'ready', 'running', 'waiting', 'queued')`,
+       WHERE execution_id = ? AND status IN ('pending', 'ready', 'running', 'waiting', 'queued', 'suspended')`,
       [now, executionId],
     );
   }

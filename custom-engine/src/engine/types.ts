@@ -6,12 +6,15 @@ export type ExecutionStatus =
   | 'failed'
   | 'compensating'
   | 'compensated'
-  | 'cancelled';
-export const ACTIVE_EXECUTION: readonly ExecutionStatus[] = ['running', 'compensating'];
+  | 'cancelled'
+  /** an `event` step waits for its event (or its timer); no worker holds anything meanwhile */
+  | 'suspended';
+export const ACTIVE_EXECUTION: readonly ExecutionStatus[] = ['running', 'compensating', 'suspended'];
 
 /**
  * pending: waits for dependencies; ready: runnable from due_at; running: claimed under a lease;
- * waiting: a map whose items run; queued: a map item held back by maxParallelism.
+ * waiting: a map whose items run; queued: a map item held back by maxParallelism; suspended: an
+ * `event` step that waits for its event, claimable again only at due_at (its timeout).
  */
 export type StepStatus =
   | 'pending'
@@ -19,13 +22,17 @@ export type StepStatus =
   | 'running'
   | 'waiting'
   | 'queued'
+  | 'suspended'
   | 'success'
   | 'failed'
   | 'skipped'
   | 'cancelled';
 
-/** task and map rows are the definition's steps; item rows are one map element each. */
-export type StepKind = 'task' | 'map' | 'item' | 'compensation';
+/**
+ * task and map rows are the definition's steps; item rows are one map element each; the one
+ * deadline row of an execution with a deadline is its durable timer (due at the deadline).
+ */
+export type StepKind = 'task' | 'map' | 'item' | 'compensation' | 'deadline';
 
 export type StoredWorkflow = {
   id: string;
@@ -104,6 +111,8 @@ export type StepOutcome =
   /** a map step's evaluated items */
   | { kind: 'expanded'; items: unknown[] }
   | { kind: 'retry'; error: string; retryAt: number }
+  /** an `event` step: wait, holding no lease, until the event is delivered or `until` (its timer) */
+  | { kind: 'suspended'; event: string; until: number }
   | { kind: 'failed'; error: string };
 
 export interface Store {
@@ -127,6 +136,16 @@ export interface Store {
   getExecutionRecord(id: string): Promise<ExecutionRecord | undefined>;
   listExecutions(filter: { workflowId?: string; limit?: number }): Promise<ExecutionRecord[]>;
   cancelExecution(id: string, now: number): Promise<ExecutionRecord | undefined>;
+  /**
+   * Delivers the event `name` to the execution's `event` step that waits for it: the step
+   * becomes ready with the payload stored on its row. `not_waiting` when no step waits for it.
+   */
+  deliverEvent(
+    executionId: string,
+    name: string,
+    payload: unknown,
+    now: number,
+  ): Promise<{ delivered: true; stepId: string } | { delivered: false; reason: 'not_found' | 'not_waiting' }>;
   /** The execution input and the outputs of its finished steps, keyed by step id. */
   loadState(
     executionId: string,
@@ -153,6 +172,20 @@ export interface Store {
   onWork(listener: () => void): () => void;
   onExecutionFinished(listener: (executionId: string) => void): () => void;
 }
+
+/** The `event` built-in's answer on its first attempt: suspend the step until the event or the timer. */
+export class Suspension {
+  constructor(
+    readonly event: string,
+    /** ms from now; undefined waits without a timer */
+    readonly timeoutMs: number | undefined,
+  ) {}
+}
+
+/** What an `event` step's row holds between its attempts (the store writes it, the step reads it). */
+export type EventWake =
+  | { timeoutAt: number | null }
+  | { delivered: true; payload: unknown; deliveredAt: number };
 
 /** A handler's result with what it reports beside it (kept out of the result other steps read). */
 export class StepResult {

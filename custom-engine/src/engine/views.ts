@@ -18,6 +18,9 @@ type StepView = {
   /** skipped because this condition evaluated false (directly or further up the branch). */
   skippedBy?: string;
   nextAttemptAt?: number;
+  /** a suspended `event` step: the event it waits for and when its timer fires (null: never) */
+  waitingFor?: string;
+  timeoutAt?: number | null;
   error?: string;
   attemptHistory?: {
     attempt: number;
@@ -36,7 +39,8 @@ type StepView = {
  */
 function visibleStatus(s: StepRecord, d: WorkflowDefinition['steps'][number]): string {
   if (s.status !== 'ready') return s.status;
-  if (s.attempts > 0) return 'retrying';
+  // An event step made ready by its event is not between attempts.
+  if (s.attempts > 0 && d.action !== 'event') return 'retrying';
   if (d.action === 'delay' && s.startedAt !== undefined) return 'running';
   return 'ready';
 }
@@ -74,6 +78,12 @@ export function executionView(
       ...(s.meta?.response !== undefined ? { response: s.meta.response } : {}),
       ...(typeof s.meta?.skippedBy === 'string' ? { skippedBy: s.meta.skippedBy } : {}),
       ...(status === 'retrying' ? { nextAttemptAt: s.dueAt } : {}),
+      ...(status === 'suspended'
+        ? {
+            waitingFor: String(s.meta?.waitingFor),
+            timeoutAt: s.dueAt === Number.MAX_SAFE_INTEGER ? null : s.dueAt,
+          }
+        : {}),
       ...(s.error && s.status !== 'success' ? { error: s.error } : {}),
       ...(s.kind === 'task' && history.length > 0 ? { attemptHistory: history } : {}),
       ...(d.type === 'map'
@@ -100,7 +110,7 @@ export function executionView(
     status: execution.status,
     startTime: execution.createdAt,
     ...(execution.finishedAt !== undefined ? { endTime: execution.finishedAt } : {}),
-    currentSteps: ids(['running', 'waiting', 'ready', 'retrying']),
+    currentSteps: ids(['running', 'waiting', 'ready', 'retrying', 'suspended']),
     completedSteps: ids(['success', 'skipped']),
     failedSteps: ids(['failed']),
     skippedSteps: ids(['skipped']),
@@ -118,6 +128,7 @@ const CLASS: Record<string, string> = {
   queued: 'pending',
   running: 'running',
   waiting: 'running',
+  suspended: 'pending',
   success: 'success',
   failed: 'failed',
   skipped: 'skipped',

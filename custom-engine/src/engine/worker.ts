@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { builtinHandlers, evaluate } from './builtins';
+import { builtinHandlers } from './builtins';
 import { type Clock, systemClock } from './clock';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay, type WorkflowDefinition } from './definition';
-import { type ClaimedStep, type OutboxMessage, type StepOutcome, StepResult, type Store } from './types';
+import { evaluate } from './expression';
+import {
+  type ClaimedStep,
+  type OutboxMessage,
+  type StepOutcome,
+  StepResult,
+  type Store,
+  Suspension,
+} from './types';
 
 /** Worker deaths (expired leases) any step survives, whatever its retry policy. */
 export const CRASH_ATTEMPTS = 3;
@@ -30,6 +38,8 @@ export type StepContext = {
   /** map items: the element and its index. Compensations: `item` is the undone step's output. */
   item?: unknown;
   index?: number;
+  /** `event` steps after their wait: what the store put on the row (the event, or the timer's due time). */
+  wake?: unknown;
   /** Aborted on timeout, on a lost lease and on cancel; long handlers should pass it on. */
   signal: AbortSignal;
 };
@@ -220,6 +230,8 @@ export class Worker {
   }
 
   private async attempt(claim: ClaimedStep, abort: AbortController): Promise<StepOutcome> {
+    // The deadline row is a timer, not a step: claimed when due, it fails the execution.
+    if (claim.kind === 'deadline') return { kind: 'failed', error: deadlineError(claim.item) };
     const def = await this.definition(claim);
     const step = def.steps.find((s) => s.id === claim.stepId);
     if (!step)
@@ -270,6 +282,7 @@ export class Worker {
       params: step.params,
       item: claim.kind === 'item' || claim.kind === 'compensation' ? claim.item : undefined,
       index: claim.kind === 'item' ? claim.itemIndex : undefined,
+      wake: claim.kind === 'task' ? claim.item : undefined,
       signal: abort.signal,
     };
 
@@ -312,6 +325,11 @@ export class Worker {
         );
       }
       const output = await Promise.race([running, ...guards]);
+      if (output instanceof Suspension) {
+        const until =
+          output.timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : this.clock.now() + output.timeoutMs;
+        return { kind: 'suspended', event: output.event, until };
+      }
       if (output instanceof StepResult)
         return { kind: 'success', output: output.result ?? null, meta: output.meta };
       return { kind: 'success', output: output ?? null };
@@ -385,6 +403,13 @@ export class Worker {
       });
     }
   }
+}
+
+export const DEADLINE_EXCEEDED = 'deadline_exceeded';
+
+function deadlineError(item: unknown) {
+  const { after } = (item ?? {}) as { after?: number };
+  return `${DEADLINE_EXCEEDED}: the execution was not done within ${after} ms of its start`;
 }
 
 /** A resettable wake-up flag with a sleep that ends early when woken. */

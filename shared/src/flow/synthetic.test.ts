@@ -23,8 +23,8 @@ function recordingReal() {
       calls.push(`split ${input.invoiceId}`);
       return { pages: [], span: { startedAt: 0, finishedAt: 0 } };
     },
-    extract: async (input: ExtractInput) => {
-      calls.push(`extract ${input.page.textKey}`);
+    extract: async (input: ExtractInput, cancelled?: AbortSignal) => {
+      calls.push(`extract ${input.page.textKey}${cancelled ? ' (cancellable)' : ''}`);
       return { pageNumber: 1, extractionKey: 'x', attempts: 1, span: { startedAt: 0, finishedAt: 0 } };
     },
     aggregate: async (input: AggregateInput) => {
@@ -94,14 +94,19 @@ describe('withSyntheticSet', () => {
       pngKey: blobKeys.pagePng(invoiceId, 1),
       textKey: blobKeys.pageText(invoiceId, 1),
     };
-    const extraction = await activities.extract({ invoiceId, page });
+    // The cancel signal reaches the real extract: a cancelled run or a deadline aborts its LLM call.
+    const extraction = await activities.extract({ invoiceId, page }, new AbortController().signal);
     await activities.aggregate({
       invoiceId,
       acceptedAt: 0,
       split: { startedAt: 0, finishedAt: 0 },
       extractions: [extraction],
     });
-    expect(calls).toEqual([`split ${invoiceId}`, `extract ${page.textKey}`, `aggregate ${invoiceId}`]);
+    expect(calls).toEqual([
+      `split ${invoiceId}`,
+      `extract ${page.textKey} (cancellable)`,
+      `aggregate ${invoiceId}`,
+    ]);
   });
 });
 

@@ -108,9 +108,10 @@ export function withSyntheticSet(real: Activities, blobs: BlobStore): Activities
       return { pages, span: { startedAt, finishedAt: Date.now() } };
     },
 
-    async extract(input) {
+    async extract(input, cancelled) {
       const latencyMs = syntheticLatencyOf(input.page);
-      if (latencyMs === undefined) return real.extract(input);
+      // A real page keeps its cancel signal: a cancelled run or a deadline aborts its LLM call.
+      if (latencyMs === undefined) return real.extract(input, cancelled);
       const startedAt = Date.now();
       if (latencyMs > 0) await sleep(latencyMs);
       return {

@@ -26,6 +26,9 @@ async function post(apiUrl: string, body: Uint8Array | string, contentType: stri
   return { status: response.status, body: (await response.json()) as unknown };
 }
 
+const postAndWait = async (apiUrl: string, pdfPath: string, timeoutMs: number) =>
+  post(apiUrl, await readFile(pdfPath), 'application/pdf', `?wait=true&timeoutMs=${timeoutMs}`);
+
 async function poll(apiUrl: string, id: string, timeoutMs: number): Promise<StatusBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -60,13 +63,7 @@ export function describeConformance(target: ConformanceTarget) {
 
     for (const sample of SAMPLES.filter((s) => !s.name.includes('mismatch'))) {
       it(`?wait=true returns the golden invoice for ${sample.name}`, { timeout: timeoutMs }, async () => {
-        const { apiUrl } = target.stack();
-        const { status, body } = await post(
-          apiUrl,
-          await readFile(sample.pdfPath),
-          'application/pdf',
-          `?wait=true&timeoutMs=${timeoutMs}`,
-        );
+        const { status, body } = await postAndWait(target.stack().apiUrl, sample.pdfPath, timeoutMs);
         expect(status, JSON.stringify(body)).toBe(200);
         const result = body as StatusBody;
         expect(result.status).toBe('completed');
@@ -80,12 +77,7 @@ export function describeConformance(target: ConformanceTarget) {
         timeout: timeoutMs,
       }, async () => {
         const { apiUrl } = target.stack();
-        const { status, body } = await post(
-          apiUrl,
-          await readFile(sample.pdfPath),
-          'application/pdf',
-          `?wait=true&timeoutMs=${timeoutMs}`,
-        );
+        const { status, body } = await postAndWait(apiUrl, sample.pdfPath, timeoutMs);
         expect(status, JSON.stringify(body)).toBe(202);
         const waiting = body as StatusBody;
         expect(waiting.status).toBe('awaiting_approval');

@@ -1,121 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { BlobStore } from '../blob/store';
 import { APPROVAL_TIMEOUT_HEADER, DEADLINE_HEADER } from '../contract/run-limits';
-import {
-  type AcceptedBody,
-  type ErrorBody,
-  type HealthBody,
-  type InvoiceStatus,
-  isFinal,
-  PRODUCTION_BEHAVIOURS,
-  type StatusBody,
-} from '../contract/types';
+import { type ErrorBody, type HealthBody, PRODUCTION_BEHAVIOURS } from '../contract/types';
 import { serializeInvoice } from '../domain/aggregate';
 import { SAMPLES } from '../samples/corpus';
+import { cancel, cancelMidFanout, decide, llm, NEUTRAL, statusOf, untilFinal, upload } from './scenarios';
 
 export type ProductionTarget = {
   name: string;
   stack: () => { apiUrl: string; llmUrl: string; blobs: BlobStore };
   timeoutMs?: number;
 };
-
-/** The few mock-LLM fields these checks read (tools/src/mock-llm/metrics.ts). */
-type LlmMetrics = {
-  totalCalls: number;
-  inFlight: number;
-  pages: number;
-  successfulCalls: number;
-  abandoned: number;
-  duplicateSuccesses: number;
-  failures: { '429': number; '500': number; hang: number };
-};
-
-const llm = {
-  metrics: async (url: string) => (await (await fetch(`${url}/metrics`)).json()) as LlmMetrics,
-  reset: (url: string) => fetch(`${url}/metrics/reset`, { method: 'POST' }),
-  configure: (url: string, config: object) =>
-    fetch(`${url}/config`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(config),
-    }),
-};
-const NEUTRAL = {
-  latency: { kind: 'fixed', ms: 0 },
-  failures: { rate429: 0, rate500: 0, rateHang: 0, retryAfterSeconds: 0.2, script: [] },
-  concurrency: 0,
-  hangPages: [],
-};
-
-async function upload(
-  apiUrl: string,
-  pdf: Uint8Array,
-  key?: string,
-  query = '',
-  extraHeaders: Record<string, string> = {},
-) {
-  const headers: Record<string, string> = { 'content-type': 'application/pdf', ...extraHeaders };
-  if (key !== undefined) headers['idempotency-key'] = key;
-  const response = await fetch(`${apiUrl}/api/invoices${query}`, {
-    method: 'POST',
-    headers,
-    body: Buffer.from(pdf),
-  });
-  return { status: response.status, body: (await response.json()) as AcceptedBody & StatusBody & ErrorBody };
-}
-
-async function statusOf(apiUrl: string, id: string) {
-  return (await (await fetch(`${apiUrl}/api/invoices/${id}`)).json()) as StatusBody;
-}
-
-async function until<T>(look: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await look();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
-}
-
-const cancel = (apiUrl: string, id: string) =>
-  fetch(`${apiUrl}/api/invoices/${id}/cancel`, { method: 'POST' });
-
-async function decide(apiUrl: string, id: string, body: unknown) {
-  const response = await fetch(`${apiUrl}/api/invoices/${id}/approval`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as AcceptedBody & ErrorBody };
-}
-
-const untilFinal = (apiUrl: string, id: string, timeoutMs: number, also: InvoiceStatus[] = []) =>
-  until(
-    () => statusOf(apiUrl, id),
-    (s) => isFinal(s.status) || also.includes(s.status),
-    timeoutMs,
-  );
-
-/** LLM calls are settled when every call that arrived has answered, twice in a row. */
-async function settledCalls(llmUrl: string, timeoutMs: number) {
-  let previous = -1;
-  const m = await until(
-    async () => {
-      await sleep(250);
-      const m = await llm.metrics(llmUrl);
-      const answered = m.successfulCalls + m.failures['429'] + m.failures['500'] + m.failures.hang;
-      const settled = m.inFlight === 0 && answered === m.totalCalls && m.totalCalls === previous;
-      previous = m.totalCalls;
-      return { m, settled };
-    },
-    (x) => x.settled,
-    timeoutMs,
-  );
-  return m.m;
-}
 
 /**
  * The production behaviours of issue 16, required of every stack: idempotent upload,
@@ -151,11 +48,7 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       expect(refused, JSON.stringify(refused.slice(0, 3))).toEqual([]);
       expect(ids.size).toBe(1);
       const [id] = [...ids] as [string];
-      const done = await until(
-        () => statusOf(apiUrl, id),
-        (s) => s.status === 'completed' || s.status === 'failed',
-        timeoutMs,
-      );
+      const done = await untilFinal(apiUrl, id, timeoutMs);
       expect(done.status).toBe('completed');
       expect(serializeInvoice(done.invoice!)).toBe(await readFile(three.goldenPath, 'utf8'));
       // Once done, the same key answers 200 with the same run, and still no second run.
@@ -209,43 +102,19 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       timeout: timeoutMs,
     }, async () => {
       const { apiUrl, llmUrl } = target.stack();
-      const fifty = SAMPLES.find((s) => s.pages === 50)!;
-      // Slow, capped LLM so the fan-out is surely in flight when the cancel lands.
-      await llm.configure(llmUrl, { ...NEUTRAL, latency: { kind: 'fixed', ms: 200 }, concurrency: 4 });
-      await llm.reset(llmUrl);
-      try {
-        const { status, body } = await upload(apiUrl, await readFile(fifty.pdfPath));
-        expect(status).toBe(202);
-        await until(
-          () => llm.metrics(llmUrl),
-          (m) => m.successfulCalls >= 1,
-          timeoutMs,
-        );
-        // Read just before the cancel: a stack that aborts its calls does so before the 202.
-        const atCancel = await llm.metrics(llmUrl);
-        const response = await cancel(apiUrl, body.id);
-        expect(response.status).toBe(202);
-        const end = await until(
-          () => statusOf(apiUrl, body.id),
-          (s) => s.status !== 'running' && s.status !== 'pending',
-          timeoutMs,
-        );
-        expect(end.status).toBe('cancelled');
-        const settled = await settledCalls(llmUrl, timeoutMs);
-        // What the engine still spent after the cancel: reported, not asserted (it is the measurement).
-        console.log(
-          `[production] ${target.name}: cancel at ${atCancel.successfulCalls}/${fifty.pages} pages; ` +
-            `${settled.totalCalls - atCancel.totalCalls} LLM calls started after the cancel, ` +
-            `${settled.successfulCalls - atCancel.successfulCalls} still served after it, ` +
-            `${settled.abandoned - atCancel.abandoned} of them aborted by the stack (the mock still serves those)`,
-        );
-        expect((await statusOf(apiUrl, body.id)).status).toBe('cancelled');
-        const again = await cancel(apiUrl, body.id);
-        expect(again.status).toBe(409);
-        expect(((await again.json()) as ErrorBody).error.code).toBe('not_cancellable');
-      } finally {
-        await llm.configure(llmUrl, NEUTRAL);
-      }
+      const run = await cancelMidFanout(apiUrl, llmUrl, timeoutMs);
+      expect(run.uploadStatus).toBe(202);
+      expect(run.cancelStatus).toBe(202);
+      expect(run.end).toBe('cancelled');
+      // What the engine still spent after the cancel: reported, not asserted (it is the measurement).
+      console.log(
+        `[production] ${target.name}: cancel at ${run.pagesDoneAtCancel}/${run.pages} pages; ` +
+          `${run.callsStartedAfter} LLM calls started after the cancel, ` +
+          `${run.servedAfter} still served after it, ` +
+          `${run.abortedAfter} of them aborted by the stack (the mock still serves those)`,
+      );
+      expect(run.settledStatus).toBe('cancelled');
+      expect(run.secondCancel).toEqual({ status: 409, code: 'not_cancellable' });
     });
 
     it('cancelling a finished run is a 409, an unknown id a 404', { timeout: timeoutMs }, async () => {

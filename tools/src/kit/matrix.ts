@@ -24,6 +24,7 @@ import {
   msPerActivity,
   saturationSection,
 } from './matrix-extras';
+import { ENGINE_LIMITS, type ProductionFile, productionSection } from './matrix-production';
 import { RESULTS_DIR } from './results';
 import { saturationChart } from './saturation';
 import { formatSummary, MIN_SAMPLES_FOR_P95, rankingSentence, type Summary } from './stats';
@@ -192,6 +193,19 @@ async function loadResults(sub = 'compare') {
   return { results, run: await read('run.json'), kit: await read('kit-overhead.json') };
 }
 
+/** When the flow every stack runs last changed what it costs (issue 16: a deadline timer per run). */
+const FLOW_CHANGED_AT = '2026-12-02T03:10:00Z';
+
+/** docs/results/production/*.json (pnpm production), in the matrix's stack order. */
+async function loadProduction(): Promise<ProductionFile[]> {
+  const dir = join(RESULTS_DIR, 'production');
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.json'));
+  const all = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as ProductionFile),
+  );
+  return all.sort((a, b) => ((ORDER.indexOf(a.stack) + 99) % 99) - ((ORDER.indexOf(b.stack) + 99) % 99));
+}
+
 /**
  * Sections the engine-only benchmark and the saturation ramp add: each gets the results and
  * the charts folder and returns markdown lines (empty when its data is absent).
@@ -271,6 +285,10 @@ export async function writeMatrix(): Promise<string> {
       ? `- **Reproduced by a second run**: \`${rerun.run.command ?? 'pnpm compare --rerun'}\` (${rerun.run.date ?? '?'}${rerun.run.wallSeconds ? `, ${Math.round(rerun.run.wallSeconds / 60)} min` : ''}; JSON in \`docs/results/${RERUN_DIR}/\`). The tables show the first run; a ranking is stated only where the intervals of **both** runs, taken together, do not overlap, so every ranking below holds in each run. The headline figures of both runs are [side by side](#second-run-side-by-side).${unconfirmed.length ? ` Not in the second run, so not ranked: ${unconfirmed.map(label).join(', ')}.` : ''}`
       : `- **Not reproduced yet**: no second run in \`docs/results/${RERUN_DIR}/\` (\`pnpm compare --rerun\`), so every ranking rests on one run.`,
   );
+  if (run.date && run.date < FLOW_CHANGED_AT)
+    out.push(
+      `- **Measured on the flow before issue 16's changes**: the compare run of ${run.date.slice(0, 10)} predates the invoice deadline (a durable timer on every run), the approval step and, on the custom engine, two more step rows per run (commit 9b89059 and the stacks' merges after it). Those costs are in none of the tables below; only "Production behaviours" was measured on the current code. \`pnpm compare\` and \`pnpm compare --quick --rerun\` re-measure everything.`,
+    );
   for (const [stack, why] of Object.entries(STAND_INS))
     out.push(
       `- **†** ${label(stack).replace(/[†‡]? \(stand-in\)/, '')} is a stand-in: ${why}; its timings and costs are not the Functions host's (see azure-durable-functions/SPEC.md). Its cells are shown and labelled, and it is left out of every ranking.`,
@@ -695,6 +713,7 @@ export async function writeMatrix(): Promise<string> {
   const sections = await readFile(join(REPO_ROOT, 'tools/src/kit/matrix-sections.md'), 'utf8').catch(
     () => '',
   );
+  out.push(...productionSection(await loadProduction(), label, ENGINE_LIMITS));
   if (secondRun.size) out.push(...secondRunSection(ok));
   out.push(page.closing, '');
   out.push(sections.replace('<!-- how-to-choose -->', howToChoose(ok)));

@@ -27,13 +27,16 @@ async function mockWithPage(config: Partial<MockLlmConfig> = {}) {
   const blobs = new LocalBlobStore(await mkdtemp(join(tmpdir(), 'mock-llm-')));
   await blobs.put('invoices/x/pages/0001.txt', PAGE_TEXT);
   const mock = createMockLlm(MockLlmConfig.parse(config), blobs);
-  const call = () =>
+  /** One extract call for the page text above, as page `pageNumber`; `signal` aborts it. */
+  const callPage = (pageNumber: number, signal?: AbortSignal) =>
     mock.app.request('/v1/extract', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber: 1 }),
+      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber }),
+      signal,
     });
-  return { mock, call };
+  const call = () => callPage(1);
+  return { mock, call, callPage };
 }
 
 async function until(done: () => boolean) {
@@ -42,14 +45,9 @@ async function until(done: () => boolean) {
 
 describe('mock LLM', () => {
   it('counts a caller that aborted while it waited as abandoned, and still serves it like a provider', async () => {
-    const { mock } = await mockWithPage({ latency: { kind: 'fixed', ms: 300 } });
+    const { mock, callPage } = await mockWithPage({ latency: { kind: 'fixed', ms: 300 } });
     const abort = new AbortController();
-    const answer = mock.app.request('/v1/extract', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber: 1 }),
-      signal: abort.signal,
-    });
+    const answer = callPage(1, abort.signal);
     setTimeout(() => abort.abort(), 50);
     await Promise.resolve(answer).catch(() => {});
     await until(() => mock.metrics().successfulCalls === 1);
@@ -101,20 +99,27 @@ describe('mock LLM', () => {
   });
 
   it('hangs every call for a page in hangPages until the caller gives up, and serves the others', async () => {
-    const { mock, call } = await mockWithPage({ hangPages: [2] });
+    const { mock, call, callPage } = await mockWithPage({ hangPages: [2] });
     expect((await call()).status).toBe(200);
     const abort = new AbortController();
-    const stuck = mock.app.request('/v1/extract', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pageKey: 'invoices/x/pages/0001.txt', pageNumber: 2 }),
-      signal: abort.signal,
-    });
+    const stuck = callPage(2, abort.signal);
     await until(() => mock.metrics().failures.hang === 1);
     expect(mock.metrics().inFlight).toBe(1);
     abort.abort();
     expect((await stuck).status).toBe(504);
     expect(configFromEnv({ LLM_HANG_PAGES: '2,7' }).hangPages).toEqual([2, 7]);
+  });
+
+  it('a call in flight across a metrics reset still leaves in-flight at 0 once it ends', async () => {
+    const { mock, callPage } = await mockWithPage({ hangPages: [2] });
+    const abort = new AbortController();
+    const stuck = callPage(2, abort.signal);
+    await until(() => mock.metrics().inFlight === 1);
+    await mock.app.request('/metrics/reset', { method: 'POST' });
+    expect(mock.metrics().inFlight).toBe(1);
+    abort.abort();
+    await stuck;
+    expect(mock.metrics().inFlight).toBe(0);
   });
 
   it('rejects a malformed request and a malformed config', async () => {

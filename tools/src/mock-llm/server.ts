@@ -98,7 +98,8 @@ export function createMockLlm(initial: MockLlmConfig, blobs: BlobStore) {
       return c.json(extraction);
     } finally {
       answered = true;
-      m.inFlight--;
+      // The current metrics, not `m`: a reset during the call carried this call's count over.
+      metrics.inFlight--;
       slots.release();
     }
   });

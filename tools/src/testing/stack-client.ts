@@ -1,43 +1,39 @@
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
 import type { BlobStore } from '@invoice/shared/blob/store';
-import {
-  type AcceptedBody,
-  type ErrorBody,
-  type InvoiceStatus,
-  isFinal,
-  type StatusBody,
-} from '@invoice/shared/contract/types';
+import type { AcceptedBody, ErrorBody, StatusBody } from '@invoice/shared/contract/types';
 import { serializeInvoice } from '@invoice/shared/domain/aggregate';
 import { syntheticSpecPdf } from '@invoice/shared/flow/synthetic';
 import { withTestFault } from '@invoice/shared/flow/test-faults';
 import { LLM_RETRY_POLICY } from '@invoice/shared/llm/retry-policy';
-import { SAMPLES, type Sample } from '@invoice/shared/samples/corpus';
+import type { Sample } from '@invoice/shared/samples/corpus';
 import { expect } from 'vitest';
 import { runSynthetic } from '../kit/engine-bench';
 import { type StackHandle, upStack } from '../launcher/launcher';
 import { mockLlm } from '../mock-llm/remote';
 
 /** What every stack's integration tests do to a running stack over the common contract. */
+export {
+  type ApprovalAcrossRestart,
+  approvalAcrossRestart,
+  decide,
+  type OneOfTwoWorkers,
+  oneOfTwoWorkersKilled,
+  restartEveryProcess,
+  sample,
+  submit,
+  until,
+  untilInFlight,
+} from './fault-scenarios';
 
-export const sample = (pages: number): Sample => {
-  const found = SAMPLES.find((s) => s.pages === pages && !s.name.includes('mismatch'));
-  if (!found) throw new Error(`no ${pages}-page sample in data/samples`);
-  return found;
-};
-
-/** POST without waiting: the run goes on in the stack while the test injects faults. */
-export async function submit(apiUrl: string, s: Sample): Promise<string> {
-  const response = await fetch(`${apiUrl}/api/invoices`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/pdf' },
-    body: await readFile(s.pdfPath),
-  });
-  if (response.status !== 202)
-    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as AcceptedBody).id;
-}
+import {
+  approvalAcrossRestart,
+  oneOfTwoWorkersKilled,
+  sample,
+  submit,
+  until,
+  untilInFlight,
+} from './fault-scenarios';
 
 /** POST ?wait=true and return the final body, asserting the 200. */
 export async function runToEnd(apiUrl: string, s: Sample): Promise<StatusBody> {
@@ -51,143 +47,9 @@ export async function runToEnd(apiUrl: string, s: Sample): Promise<StatusBody> {
   return body;
 }
 
-/**
- * Polls GET /api/invoices/:id until the run is final (or in one of `statuses`). Connection errors
- * and non-200s are tolerated until the deadline: the API may be down while a test has killed a
- * process.
- */
-export async function until(
-  apiUrl: string,
-  id: string,
-  timeoutMs: number,
-  statuses: readonly InvoiceStatus[] = [],
-): Promise<StatusBody> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${apiUrl}/api/invoices/${id}`);
-      last = response.status === 200 ? await response.json() : `${response.status} ${await response.text()}`;
-      const body = last as StatusBody;
-      if (response.status === 200 && (isFinal(body.status) || statuses.includes(body.status))) return body;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await sleep(100);
-  }
-  throw new Error(
-    `run ${id} did not reach ${[...statuses, 'a final status'].join(' or ')} in ${timeoutMs} ms; last answer: ${JSON.stringify(last)}`,
-  );
-}
-
-/** POST /api/invoices/:id/approval. */
-export async function decide(apiUrl: string, id: string, approved: boolean, note: string | null = null) {
-  const response = await fetch(`${apiUrl}/api/invoices/${id}/approval`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ approved, note }),
-  });
-  return { status: response.status, body: (await response.json()) as AcceptedBody & ErrorBody };
-}
-
-/**
- * SIGKILLs every process of the stack but the mock LLM (it stands for the provider, outside the
- * stack), then starts them again in dependency order and waits until each is ready.
- */
-export async function restartEveryProcess(handle: StackHandle): Promise<string[]> {
-  const killed = handle.processes.filter((p) => p.kind !== 'tool').map((p) => p.name);
-  await Promise.all(killed.map((name) => handle.kill(name, 'SIGKILL')));
-  await handle.startMissing();
-  return killed;
-}
-
-export type ApprovalAcrossRestart = {
-  id: string;
-  killed: string[];
-  /** the status GET reported once every process was back */
-  afterRestart: InvoiceStatus;
-  approvalStatus: number;
-  final: StatusBody;
-};
-
-/**
- * Issue 16's durability check of the approval step: the total-mismatch sample waits in
- * awaiting_approval; every process is SIGKILLed and restarted during the wait; the approval
- * sent afterwards must still land, and the invoice complete with the decision on it.
- */
-export async function approvalAcrossRestart(
-  handle: StackHandle,
-  timeoutMs = 180_000,
-): Promise<ApprovalAcrossRestart> {
-  const mismatch = SAMPLES.find((s) => s.name.includes('mismatch'))!;
-  await mockLlm.neutral(handle.llmUrl);
-  const id = await submit(handle.apiUrl, mismatch);
-  const waiting = await until(handle.apiUrl, id, timeoutMs, ['awaiting_approval']);
-  if (waiting.status !== 'awaiting_approval') {
-    throw new Error(`the run never waited for approval: ${JSON.stringify(waiting)}`);
-  }
-  const killed = await restartEveryProcess(handle);
-  const afterRestart = (await until(handle.apiUrl, id, timeoutMs, ['awaiting_approval'])).status;
-  const approval = await decide(handle.apiUrl, id, true, 'after restart');
-  const final = await until(handle.apiUrl, id, timeoutMs);
-  return { id, killed, afterRestart, approvalStatus: approval.status, final };
-}
-
-export type OneOfTwoWorkers = {
-  final: StatusBody;
-  /** the mock LLM's calls in flight when the worker died */
-  inFlightAtKill: number;
-  /** kill to the run's end */
-  completedAfterKillMs: number;
-  llmCalls: number;
-  duplicates: number;
-};
-
-/**
- * Issue 16's two-worker check: a 50-page invoice in its fan-out, one of the two workers that run
- * extract SIGKILLed (and left dead): the other must finish the run. Reports what it cost.
- */
-export async function oneOfTwoWorkersKilled(
-  handle: StackHandle,
-  worker: string,
-  timeoutMs = 180_000,
-): Promise<OneOfTwoWorkers> {
-  await mockLlm.neutral(handle.llmUrl);
-  await mockLlm.configure(handle.llmUrl, { latency: { kind: 'fixed', ms: 300 } });
-  try {
-    const id = await submit(handle.apiUrl, sample(50));
-    await untilInFlight(handle.llmUrl, 2);
-    const inFlightAtKill = (await mockLlm.metrics(handle.llmUrl)).inFlight;
-    await handle.kill(worker, 'SIGKILL');
-    const killedAt = Date.now();
-    const final = await until(handle.apiUrl, id, timeoutMs);
-    const completedAfterKillMs = Date.now() - killedAt;
-    const m = await mockLlm.metrics(handle.llmUrl);
-    return {
-      final,
-      inFlightAtKill,
-      completedAfterKillMs,
-      llmCalls: m.totalCalls,
-      duplicates: m.duplicateSuccesses,
-    };
-  } finally {
-    await mockLlm.neutral(handle.llmUrl);
-  }
-}
-
 export async function expectGolden(body: StatusBody, s: Sample) {
   expect(body.status, body.error).toBe('completed');
   expect(serializeInvoice(body.invoice!)).toBe(await readFile(s.goldenPath, 'utf8'));
-}
-
-/** Waits until the mock LLM has at least `n` calls in flight: the fan-out is under way. */
-export async function untilInFlight(llmUrl: string, n: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await mockLlm.metrics(llmUrl)).inFlight >= n) return;
-    await sleep(25);
-  }
-  throw new Error(`the mock LLM never had ${n} calls in flight`);
 }
 
 /**
@@ -385,4 +247,38 @@ export async function runTinySynthetic(
     `invoices/${id}/timings.json`,
   ]);
   return run.body;
+}
+
+/**
+ * approvalAcrossRestart, asserted as every stack's crash test needs it: still waiting after a
+ * SIGKILL of every process, the approval sent then is a 202, and the run completes with the
+ * decision on its invoice.
+ */
+export async function expectApprovalSurvivesRestart(handle: StackHandle, label: string) {
+  const result = await approvalAcrossRestart(handle);
+  console.log(`[${label} approval] killed and restarted: ${result.killed.join(', ')}`);
+  expect(result.afterRestart).toBe('awaiting_approval');
+  expect(result.approvalStatus).toBe(202);
+  expect(result.final?.status, result.final?.error).toBe('completed');
+  expect(result.final?.invoice?.approval).toEqual({
+    approved: true,
+    note: 'after restart',
+    decidedBy: 'approver',
+  });
+  return result;
+}
+
+/**
+ * oneOfTwoWorkersKilled on the first of the topology's two extract workers, asserted: the other
+ * finishes the invoice golden, and only calls that were in flight at the kill ran twice.
+ */
+export async function expectSurvivorFinishes(handle: StackHandle, label: string) {
+  const workers = handle.topology.extractWorkers ?? [];
+  expect(workers).toHaveLength(2);
+  const result = await oneOfTwoWorkersKilled(handle, workers[0]!);
+  const { final, ...numbers } = result;
+  console.log(`[${label} workers=2] killed ${workers[0]}: ${JSON.stringify(numbers)}`);
+  await expectGolden(final, sample(50));
+  expect(result.duplicates).toBeLessThanOrEqual(result.inFlightAtKill);
+  return result;
 }
