@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { blobStoreFromEnv } from '@invoice/shared/blob/from-env';
 import { blobKeys } from '@invoice/shared/blob/keys';
 import type { BlobStore } from '@invoice/shared/blob/store';
-import { type InvoiceOrchestrator, isFinal, type RunState } from '@invoice/shared/contract/types';
+import { pollUntilFinal } from '@invoice/shared/contract/poll';
+import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
 import { Invoice } from '@invoice/shared/domain/schemas';
 import { deadlineMessage, outcomeOf } from '@invoice/shared/flow/approval';
 import {
@@ -259,14 +259,7 @@ export function prefectOrchestrator(
     status,
     async wait(invoiceId, timeoutMs) {
       // A failed look (the server restarting) is retried until the deadline.
-      const deadline = Date.now() + timeoutMs;
-      let last: RunState = { status: 'pending' };
-      for (;;) {
-        last = (await status(invoiceId).catch(() => undefined)) ?? last;
-        if (isFinal(last.status) || last.status === 'awaiting_approval' || Date.now() >= deadline)
-          return last;
-        await sleep(Math.min(POLL_MS, deadline - Date.now()));
-      }
+      return pollUntilFinal(() => status(invoiceId), timeoutMs, POLL_MS);
     },
     async ready() {
       // Ready = the deployment exists and a worker of its pool is online to run it.
