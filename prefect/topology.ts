@@ -31,7 +31,9 @@ const LOOPBACK = '127.0.0.1';
  * flow run), the three activity services the tasks call (shared/src/flow/activity-service.ts),
  * the contract API and the mock LLM. Everything on loopback; analytics and telemetry off.
  * Settings: variant=postgres, ui=true (the server's dashboard), workerQuerySeconds (1), workerLimit (10),
- * EXTRACT_MAX_CONCURRENT (100: the flow's ThreadPoolTaskRunner), LLM_*.
+ * workers (1: process workers polling the pool, `worker`, `worker-2`, ...; each flow run, its
+ * extract tasks included, runs in a flow process one of them spawned), EXTRACT_MAX_CONCURRENT
+ * (100: the flow's ThreadPoolTaskRunner), LLM_*.
  */
 const topology: TopologyFactory = async (ctx) => {
   const variant = ctx.settings.variant ?? 'sqlite';
@@ -103,31 +105,37 @@ const topology: TopologyFactory = async (ctx) => {
   // Beyond it, runs wait Scheduled until a slot frees: 100 concurrent invoices must not mean 100
   // interpreters on a 2-core machine.
   const workerLimit = Number(ctx.settings.workerLimit ?? 10);
-  processes.push({
-    name: 'worker',
-    kind: 'worker',
-    killable: true,
-    // bash execs the worker after the deploy step, so the launcher's pid is the worker's.
-    command: 'bash',
-    args: [
-      '-c',
-      `"${bin('python')}" -m invoice_flow.deploy && exec "${bin('prefect')}" worker start --pool invoice --type process --name worker-1 --limit ${workerLimit}`,
-    ],
-    cwd: join(ctx.repoRoot, 'prefect/src'),
-    env: {
-      ...prefectEnv,
-      ...serviceUrls,
-      PATH: `${join(venv, 'bin')}:${process.env.PATH ?? ''}`,
-      // Prefect's default is 10 s between polls for scheduled runs: a 5 s wait on average per run.
-      PREFECT_WORKER_QUERY_SECONDS: ctx.settings.workerQuerySeconds ?? '1',
-      ...(ctx.settings.EXTRACT_MAX_CONCURRENT
-        ? { EXTRACT_MAX_CONCURRENT: ctx.settings.EXTRACT_MAX_CONCURRENT }
-        : {}),
-    },
-    dependsOn: ['prefect-server', ...ACTIVITY_NAMES],
-    ready: { log: /Worker '[^']*' started/ },
-    readyTimeoutMs: 120_000,
-  });
+  const workers = Number(ctx.settings.workers ?? 1);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`prefect: settings.workers must be a whole number >= 1, not "${ctx.settings.workers}"`);
+  const workerNames = Array.from({ length: workers }, (_, i) => (i === 0 ? 'worker' : `worker-${i + 1}`));
+  for (const [i, name] of workerNames.entries())
+    processes.push({
+      name,
+      kind: 'worker',
+      killable: true,
+      // bash execs the worker after the deploy step, so the launcher's pid is the worker's.
+      command: 'bash',
+      args: [
+        '-c',
+        `"${bin('python')}" -m invoice_flow.deploy && exec "${bin('prefect')}" worker start --pool invoice --type process --name worker-${i + 1} --limit ${workerLimit}`,
+      ],
+      cwd: join(ctx.repoRoot, 'prefect/src'),
+      env: {
+        ...prefectEnv,
+        ...serviceUrls,
+        PATH: `${join(venv, 'bin')}:${process.env.PATH ?? ''}`,
+        // Prefect's default is 10 s between polls for scheduled runs: a 5 s wait on average per run.
+        PREFECT_WORKER_QUERY_SECONDS: ctx.settings.workerQuerySeconds ?? '1',
+        ...(ctx.settings.EXTRACT_MAX_CONCURRENT
+          ? { EXTRACT_MAX_CONCURRENT: ctx.settings.EXTRACT_MAX_CONCURRENT }
+          : {}),
+      },
+      // The first worker registers the pool and the deployment; the others start after it.
+      dependsOn: ['prefect-server', ...ACTIVITY_NAMES, ...(i === 0 ? [] : ['worker'])],
+      ready: { log: /Worker '[^']*' started/ },
+      readyTimeoutMs: 120_000,
+    });
 
   const apiPort = await ctx.port('api');
   const contractUrl = `http://${LOOPBACK}:${apiPort}`;
@@ -153,6 +161,7 @@ const topology: TopologyFactory = async (ctx) => {
     },
     sharedEnv: { ...localBlobEnv(ctx), LLM_URL: llm.url, PREFECT_API_URL: apiUrl },
     orchestrationFile: 'prefect/src/invoice_flow/flow.py',
+    extractWorkers: workerNames,
     stateSize: (invoiceId) =>
       variant === 'sqlite'
         ? prefectStateSize(join(ctx.runDir, 'prefect.db'), prefectEnv.PREFECT_LOCAL_STORAGE_PATH!, invoiceId)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CANCEL_TAG, crashSettled, MAX_RESUBMITS } from './orchestrator';
+import { CANCEL_TAG, crashSettled, MAX_RESUBMITS, pauseExpired, WAITED_TAG } from './orchestrator';
 import type { FlowRun } from './prefect-rest';
 
 const crashed = (message: string, ageMs: number, run_count = 1): FlowRun => ({
@@ -34,5 +34,26 @@ describe('crashSettled: when the API resubmits a Crashed flow run', () => {
       tags: [CANCEL_TAG],
     };
     expect(crashSettled(run, 1_000_000)).toBe(false);
+  });
+});
+
+describe('pauseExpired: when the API re-runs a flow run so that it records the approval timeout', () => {
+  const failed = (message: string, tags: string[] = [WAITED_TAG]): FlowRun => ({
+    id: 'r',
+    name: 'i',
+    run_count: 1,
+    tags,
+    state: { type: 'FAILED', name: 'Failed', message },
+  });
+  it("on Prefect's own expiry of a suspend the flow made (FailExpiredPauses, or a late resume)", () => {
+    expect(pauseExpired(failed('The flow was paused and never resumed.'))).toBe(true);
+    expect(pauseExpired(failed('The flow was suspended and never resumed.'))).toBe(true);
+  });
+  it('never for any other failure, a run that never waited, or one the API was asked to cancel', () => {
+    expect(pauseExpired(failed('Flow run encountered an exception: ActivityError: ...'))).toBe(false);
+    expect(pauseExpired(failed('The flow was paused and never resumed.', []))).toBe(false);
+    expect(pauseExpired(failed('The flow was paused and never resumed.', [WAITED_TAG, CANCEL_TAG]))).toBe(
+      false,
+    );
   });
 });

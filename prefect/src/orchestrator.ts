@@ -4,6 +4,7 @@ import type { BlobStore } from '@invoice/shared/blob/store';
 import { pollUntilFinal } from '@invoice/shared/contract/poll';
 import type { InvoiceOrchestrator, RunState } from '@invoice/shared/contract/types';
 import { Invoice } from '@invoice/shared/domain/schemas';
+import { deadlineMessage, outcomeOf } from '@invoice/shared/flow/approval';
 import {
   type FlowRun,
   PrefectHttpError,
@@ -35,6 +36,28 @@ const WORKER_REPORT = 'Flow run infrastructure exited';
  */
 export const CANCEL_TAG = 'invoice:cancel-requested';
 const cancelRequested = (run: FlowRun) => run.tags?.includes(CANCEL_TAG) ?? false;
+/** The tag the flow puts on its run before it suspends for a decision (WAITED_TAG in flow.py). */
+export const WAITED_TAG = 'invoice:approval-wait';
+/**
+ * What Prefect's server writes when a Paused/Suspended run's pause_timeout passes unresumed:
+ * its FailExpiredPauses service forces Failed "The flow was paused and never resumed."
+ * (server/services/pause_expirations.py), a late resume gets "The flow was suspended and never
+ * resumed." (HandleResumingPausedFlows, server/orchestration/core_policy.py).
+ */
+const PAUSE_EXPIRED = /^The flow was (paused|suspended) and never resumed/;
+
+/**
+ * Whether a run is a suspended approval wait that ran out of time: Prefect failed it, and it must
+ * run once more so that the flow records the timeout's decision (the suspend finds no input).
+ */
+export function pauseExpired(run: FlowRun): boolean {
+  return (
+    run.state?.type === 'FAILED' &&
+    PAUSE_EXPIRED.test(run.state.message ?? '') &&
+    (run.tags?.includes(WAITED_TAG) ?? false) &&
+    !cancelRequested(run)
+  );
+}
 
 /** Whether a Crashed flow run is ready to be resubmitted now: never one the API was asked to cancel. */
 export function crashSettled(run: FlowRun, now = Date.now()): boolean {
@@ -96,20 +119,30 @@ export function prefectOrchestrator(
     switch (run.state?.type) {
       case 'COMPLETED': {
         // The flow's return value sits in Prefect's result storage; the invoice's own blob
-        // (claim-check, at its fixed key) carries the same facts and the contract reads it anyway.
+        // (claim-check, at its fixed key) carries the same facts, its decision included.
         const invoiceKey = blobKeys.invoice(invoiceId);
         const invoice = Invoice.parse(JSON.parse(await blobs.getText(invoiceKey)));
-        return {
-          status: 'completed',
-          output: {
-            invoiceKey,
-            pageCount: invoice.pageCount,
-            discrepancyCount: invoice.discrepancies.length,
-          },
+        const output = {
+          invoiceKey,
+          pageCount: invoice.pageCount,
+          discrepancyCount: invoice.discrepancies.length,
+          ...(invoice.approval ? { approval: invoice.approval } : {}),
         };
+        return { ...outcomeOf(output), output };
       }
-      case 'FAILED':
+      case 'FAILED': {
+        // The approval wait expired: the re-run that records the timeout's decision is coming.
+        if (pauseExpired(run)) return { status: 'running' };
+        // The flow's deadline scope ends the run as Prefect's own flow timeout does: Failed, TimedOut.
+        const deadlineMs = run.parameters?.deadline_ms;
+        if (run.state.name === 'TimedOut' && typeof deadlineMs === 'number') {
+          return { status: 'failed', error: deadlineMessage(deadlineMs) };
+        }
         return { status: 'failed', error: message ?? 'flow run failed' };
+      }
+      case 'PAUSED':
+        // Only the flow's approval step suspends an invoice flow run.
+        return { status: 'awaiting_approval' };
       case 'CANCELLED':
       case 'CANCELLING':
         // Only the cancel route cancels an invoice flow run; Cancelling leads only to Cancelled
@@ -122,7 +155,7 @@ export function prefectOrchestrator(
           : { status: 'running' };
       case 'RUNNING':
         return { status: 'running' };
-      default: // SCHEDULED (incl. AwaitingRetry), PENDING, PAUSED
+      default: // SCHEDULED (incl. AwaitingRetry and Resuming), PENDING
         return { status: run.run_count > 0 ? 'running' : 'pending' };
     }
   }
@@ -132,28 +165,33 @@ export function prefectOrchestrator(
     return run ? toRunState(invoiceId, run) : undefined;
   }
 
-  async function resubmitCrashed() {
-    const crashed = await rest.post<FlowRun[]>('/flow_runs/filter', {
-      flow_runs: { deployment_id: { any_: [await deployment()] }, state: { type: { any_: ['CRASHED'] } } },
+  /** Puts back to Scheduled the runs `due` says must run again; `filter` narrows the list. */
+  async function resubmit(filter: object, due: (run: FlowRun) => boolean, why: string) {
+    const listed = await rest.post<FlowRun[]>('/flow_runs/filter', {
+      flow_runs: { deployment_id: { any_: [await deployment()] }, ...filter },
       limit: 200,
     });
-    for (const listed of crashed) {
-      if (!crashSettled(listed)) continue;
+    for (const { id } of listed.filter((run) => due(run))) {
       // Read again right before the forced resubmission: a cancel may have landed since the list.
-      const run = await rest.get<FlowRun>(`/flow_runs/${listed.id}`);
-      if (!crashSettled(run)) continue;
+      const run = await rest.get<FlowRun>(`/flow_runs/${id}`);
+      if (!due(run)) continue;
       await rest.post(`/flow_runs/${run.id}/set_state`, {
-        state: {
-          type: 'SCHEDULED',
-          name: 'AwaitingRetry',
-          message: 'resubmitted by the invoice API after a crash',
-        },
+        state: { type: 'SCHEDULED', name: 'AwaitingRetry', message: `resubmitted by the invoice API ${why}` },
         force: true,
       });
       console.log(
-        `[prefect] resubmitted crashed flow run ${run.id} (invoice ${run.name}, run_count ${run.run_count}): ${run.state?.message ?? ''}`,
+        `[prefect] resubmitted flow run ${run.id} ${why} (invoice ${run.name}, run_count ${run.run_count}): ${run.state?.message ?? ''}`,
       );
     }
+  }
+
+  async function resubmitCrashed() {
+    await resubmit({ state: { type: { any_: ['CRASHED'] } } }, crashSettled, 'after a crash');
+    await resubmit(
+      { state: { type: { any_: ['FAILED'] } }, tags: { all_: [WAITED_TAG] } },
+      pauseExpired,
+      'to record the approval timeout',
+    );
   }
 
   return {
@@ -163,8 +201,14 @@ export function prefectOrchestrator(
         "flow run idempotency_key = run id: create_flow_run inserts ON CONFLICT DO NOTHING on (flow_id, idempotency_key) and returns the existing run (server/models/flow_runs.py); the body hash is the run's body_sha256 parameter",
       cancel:
         'set_state Cancelling: the process worker kills the flow process and marks the run Cancelled (runner/_cancellation_manager.py); a Scheduled run goes straight to Cancelled; tasks already calling the LLM are killed with the process',
+      approval:
+        "suspend_flow_run(wait_for_input, timeout, key='approval'): the flow process exits and the server holds the run Suspended (no worker slot); POST /flow_runs/{id}/resume with run_input reschedules it and the re-run (cached tasks) reads the input; the server's FailExpiredPauses service fails an expired one, the API re-runs it and the flow records the timeout",
+      deadline:
+        "prefect.utilities.timeout.timeout, the alarm scope of Prefect's flow timeout, over split+extract+aggregate for what is left of deadline_ms since the run's server start_time: the run ends Failed, TimedOut; in-flight extract threads end at their attempt timeout, no retry (the server refuses task runs of a stopped flow)",
+      workers:
+        'workers=N process workers polling one work pool; a flow run (its extract tasks are threads of it) runs in a process of its own session, so a SIGKILLed worker leaves it running to its end',
     },
-    async start({ invoiceId, pdfKey, acceptedAt, bodySha256 }) {
+    async start({ invoiceId, pdfKey, acceptedAt, bodySha256, deadlineMs, approvalTimeoutMs }) {
       // The invoice id is the idempotency key: a second create returns the first run, with its
       // parameters, so a repeat with another body is seen by its body_sha256.
       const run = await rest.post<FlowRun>(`/deployments/${await deployment()}/create_flow_run`, {
@@ -175,6 +219,8 @@ export function prefectOrchestrator(
           pdf_key: pdfKey,
           accepted_at: acceptedAt,
           ...(bodySha256 === undefined ? {} : { body_sha256: bodySha256 }),
+          ...(deadlineMs === undefined ? {} : { deadline_ms: deadlineMs }),
+          ...(approvalTimeoutMs === undefined ? {} : { approval_timeout_ms: approvalTimeoutMs }),
         },
       });
       runIds.set(invoiceId, run.id);
@@ -198,6 +244,16 @@ export function prefectOrchestrator(
       if (type !== 'CANCELLING' && type !== 'CANCELLED') {
         // e.g. rejected because the run completed in the meantime: the app answers 409.
         throw new Error(`Prefect refused the cancel (${result.status}): ${result.details?.reason ?? type}`);
+      }
+    },
+    async approve(invoiceId, decision) {
+      const run = await findRun(invoiceId);
+      if (!run) throw new Error(`no flow run named ${invoiceId}`);
+      // Prefect's resume: validates run_input against the schema the suspend saved, stores it and
+      // puts a Suspended run back to Scheduled ("Resuming"), as prefect.flow_runs.resume_flow_run does.
+      const result = await rest.post<SetStateResult>(`/flow_runs/${run.id}/resume`, { run_input: decision });
+      if (result.status !== 'ACCEPT') {
+        throw new Error(`Prefect refused the resume (${result.status}): ${result.details?.reason ?? ''}`);
       }
     },
     status,

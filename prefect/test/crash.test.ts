@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
-import { expectOverBudgetNotRetried, expectPoisonPillFails } from '@invoice/tools/testing/stack-client';
+import {
+  expectApprovalSurvivesRestart,
+  expectOverBudgetNotRetried,
+  expectPoisonPillFails,
+  oneOfTwoWorkersKilled,
+} from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowRun } from '../src/prefect-rest';
 import {
@@ -14,12 +20,14 @@ import {
   untilInFlight,
 } from './helpers';
 
-// SIGKILL mid fan-out, then restart: what Prefect's persisted results + resubmission buy. One stack.
+// SIGKILL mid fan-out, then restart: what Prefect's persisted results + resubmission buy. One
+// stack, with two process workers on the pool (workers=2): every test but the last runs the same
+// with one, and the last kills the first of the two.
 let stack: PrefectStack;
 beforeAll(async () => {
   // TEST ONLY: lets an upload's marker make split kill its service (shared/src/flow/test-faults.ts).
   process.env.SPLIT_TEST_FAULTS = '1';
-  stack = await startPrefect();
+  stack = await startPrefect({ workers: '2' });
 });
 afterAll(async () => {
   await stack?.handle.down();
@@ -107,5 +115,67 @@ describe('prefect crash recovery', () => {
     expect(split.run_count).toBe(1);
     expect(split.state?.type).toBe('FAILED');
     expect((await stack.flowRun(id)).state?.message).toMatch(/split answered 422 split_budget_exceeded/);
+  });
+
+  it('a run suspended for approval survives a SIGKILL + restart of every process; the approval sent after lands and no task runs twice', {
+    timeout: 400_000,
+  }, async () => {
+    const result = await expectApprovalSurvivesRestart(stack.handle, 'prefect');
+    const metrics = await mockLlm.metrics(stack.handle.llmUrl);
+    const run = await stack.flowRun(result.id);
+    console.log(
+      `[prefect approval across restart] killed ${result.killed.join(', ')}; LLM calls ${metrics.totalCalls} for ${metrics.pages} pages, duplicates ${metrics.duplicateSuccesses}; flow run_count ${run.run_count}`,
+    );
+    // The resumed run started over in a new flow process: its tasks' persisted results were re-used.
+    expect(metrics.totalCalls).toBe(metrics.pages);
+    expect(metrics.duplicateSuccesses).toBe(0);
+    expect(run.state?.type).toBe('COMPLETED');
+  });
+
+  it('one of two process workers SIGKILLed mid fan-out, the one whose flow process runs the invoice: the run still ends golden', {
+    timeout: 300_000,
+  }, async () => {
+    const { handle } = stack;
+    const workers = handle.topology.extractWorkers ?? [];
+    expect(workers).toEqual(['worker', 'worker-2']);
+    const [killed, other] = workers as [string, string];
+    // The pool gives a run to whichever worker polls first. worker-2 is stopped (SIGSTOP) until a
+    // flow run has a process, so the invoice surely runs in a flow process of the worker killed.
+    const otherPid = handle.pid(other)!;
+    process.kill(otherPid, 'SIGSTOP');
+    let stopped = true;
+    const resumeOther = (async () => {
+      try {
+        while (stopped) {
+          const running = await stack.rest.post<FlowRun[]>('/flow_runs/filter', {
+            flow_runs: { state: { type: { any_: ['RUNNING'] } } },
+          });
+          if (running.some((r) => r.infrastructure_pid)) break;
+          await sleep(100);
+        }
+      } finally {
+        process.kill(otherPid, 'SIGCONT');
+        stopped = false;
+      }
+    })();
+    try {
+      const s = sample(50);
+      const result = await oneOfTwoWorkersKilled(handle, killed);
+      const { final, ...numbers } = result;
+      const ranOn = (await readFile(handle.logPath(killed), 'utf8')).includes(
+        `Flow run '${final.id}' submitted to infrastructure`,
+      );
+      const run = await stack.flowRun(final.id);
+      console.log(
+        `[prefect one of two workers killed] ${JSON.stringify(numbers)}; killed ${killed} (it had spawned the run's flow process: ${ranOn}); flow run_count ${run.run_count}`,
+      );
+      expect(ranOn).toBe(true);
+      await expectGolden(final, s);
+      expect(result.duplicates).toBeLessThanOrEqual(result.inFlightAtKill);
+    } finally {
+      stopped = false;
+      await resumeOther;
+      await handle.restart(killed);
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SAMPLES } from '@invoice/shared/samples/corpus';
 import { describeConformance } from '@invoice/shared/testing/conformance';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import {
+  decide,
   expectGivesUpAfterMaxAttempts,
   runTinySynthetic,
   runWithScriptedRetries,
@@ -35,6 +37,10 @@ describe('prefect fan-out (extract.map on a ThreadPoolTaskRunner)', () => {
   }, async () => {
     const { apiUrl, llmUrl } = stack.handle;
     for (const cap of [0, 8]) {
+      // The deadline check before this leaves its hung LLM call in flight until the extract
+      // service's 30 s attempt timeout (no engine can abort it: the service does not watch its
+      // caller); counted here it would make 51.
+      while ((await mockLlm.metrics(llmUrl)).inFlight > 0) await sleep(200);
       await mockLlm.neutral(llmUrl);
       await mockLlm.configure(llmUrl, {
         latency: { kind: 'fixed', ms: cap ? 1_000 : 10_000 },
@@ -100,5 +106,41 @@ describe('prefect cancellation (set_state Cancelling, the worker kills the flow 
     expect(later.run_count).toBe(run.run_count);
     const body = (await (await fetch(`${apiUrl}/api/invoices/${id}`)).json()) as { status: string };
     expect(body.status).toBe('cancelled');
+  });
+});
+
+describe('prefect approval (suspend_flow_run: the wait is a server state, not a process)', () => {
+  it('while awaiting_approval the flow process has exited and the run is Suspended; approved, a new flow process finishes it', {
+    timeout: 240_000,
+  }, async () => {
+    const { apiUrl } = stack.handle;
+    const mismatch = SAMPLES.find((s) => s.name.includes('mismatch'))!;
+    const id = await submit(apiUrl, mismatch);
+    expect((await until(apiUrl, id, 180_000, ['awaiting_approval'])).status).toBe('awaiting_approval');
+    const suspended = await stack.flowRun(id);
+    expect(suspended.state?.type).toBe('PAUSED');
+    expect(suspended.state?.name).toBe('Suspended');
+    // The process that ran split..aggregate exits once the suspend is accepted (raise Pause).
+    const pid = Number(suspended.infrastructure_pid?.split(':').pop());
+    expect(pid).toBeGreaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive()) await sleep(100);
+    const resumedAt = Date.now();
+    expect((await decide(apiUrl, id, true, 'ok')).status).toBe(202);
+    const done = await until(apiUrl, id, 180_000);
+    expect(done.status).toBe('completed');
+    expect(done.invoice?.approval).toEqual({ approved: true, note: 'ok', decidedBy: 'approver' });
+    const resumed = await stack.flowRun(id);
+    console.log(
+      `[prefect approval] suspended run held pid ${pid} until it exited; approval to completed ${Date.now() - resumedAt} ms (a new flow process, cached tasks); infrastructure_pid now ${resumed.infrastructure_pid}`,
+    );
+    expect(resumed.infrastructure_pid).not.toBe(suspended.infrastructure_pid);
   });
 });

@@ -1,19 +1,24 @@
-"""The invoice flow on Prefect 3: split, one extract per page on a thread pool, aggregate.
+"""The invoice flow on Prefect 3: split, one extract per page on a thread pool, aggregate, then
+(discrepancies) a suspended wait for a person's decision, recorded by the aggregate service.
 
 Each task POSTs to its TypeScript service (shared/src/flow/activity-service.ts), retried per the
 policies shared/ generates. Results persist, cached by inputs: a re-run re-uses finished tasks.
 """
 
 import json
+import math
 import os
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
-from prefect import flow, task, unmapped
+from prefect import flow, get_client, suspend_flow_run, task, unmapped
 from prefect.cache_policies import INPUTS
-from prefect.runtime import task_run
+from prefect.input import RunInput
+from prefect.runtime import flow_run, task_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.timeout import timeout
 
 REPO = Path(__file__).resolve().parents[3]
 POLICY = json.loads((REPO / "shared/src/llm/retry-policy.json").read_text())
@@ -30,7 +35,9 @@ def delays(p: dict) -> list[float]:  # before retry k = 1..maxAttempts-1: expone
 DELAYS = delays(POLICY)
 MAX_IN_FLIGHT = int(os.environ.get("EXTRACT_MAX_CONCURRENT", "100"))
 # Per-attempt timeouts, as temporal/src/workflows.ts sets them: rendering may take minutes.
-TIMEOUT_S = {"split": 600, "extract": POLICY["attemptTimeoutMs"] / 1000 + 5, "aggregate": 120}
+TIMEOUT_S = {"split": 600, "extract": POLICY["attemptTimeoutMs"] / 1000 + 5, "aggregate": 120, "recordDecision": 120}
+APPROVAL = "approval"  # APPROVAL_EVENT (shared/src/flow/approval.ts): the suspend's pause key
+WAITED_TAG = "invoice:approval-wait"  # prefect/src/orchestrator.ts re-runs such a run once its suspend expired
 
 
 class ActivityError(Exception):  # a failed service call, with the service's verdict (its 502 or 422 body)
@@ -40,7 +47,7 @@ class ActivityError(Exception):  # a failed service call, with the service's ver
 
 
 def call(activity: str, payload: dict) -> dict:
-    url = os.environ[f"{activity.upper()}_URL"]
+    url = os.environ["AGGREGATE_URL" if activity == "recordDecision" else f"{activity.upper()}_URL"]
     try:
         # The per-attempt timeout is the HTTP call's: a task timeout cannot interrupt a worker thread.
         response = httpx.post(f"{url}/{activity}", json=payload, timeout=TIMEOUT_S[activity])
@@ -91,9 +98,68 @@ def aggregate(invoice_id: str, accepted_at: int, split_span: dict, extractions: 
     return call("aggregate", payload)
 
 
+@activity_task(POLICY)
+def record_decision(invoice_id: str, invoice_key: str, approval: dict) -> dict:
+    return call("recordDecision", {"invoiceId": invoice_id, "invoiceKey": invoice_key, "approval": approval})
+
+
+class Decision(RunInput):  # what POST /flow_runs/{id}/resume carries as run_input; None: no decision came
+    approved: bool | None = None
+    note: str | None = None
+
+
+def approval_of(decision: Decision) -> dict:  # approvalOf of shared/src/flow/approval.ts
+    if decision.approved is None:
+        return {"approved": False, "note": None, "decidedBy": "timeout"}
+    return {"approved": decision.approved, "note": decision.note, "decidedBy": "approver"}
+
+
+class DeadlineExceeded(TimeoutError):  # a TimeoutError: the engine ends the run Failed, named TimedOut
+    pass
+
+
+def deadline_left_s(deadline_ms: int | None) -> float | None:
+    """What is left of the deadline, counted from the run's first start as the server recorded it."""
+    if not deadline_ms:
+        return None
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run.get_id())
+    if APPROVAL in (run.empirical_policy.pause_keys or set()):
+        return None  # a re-run after the wait: split..aggregate are done (cached), the wait is not timed
+    left = deadline_ms / 1000 - (datetime.now(timezone.utc) - run.start_time).total_seconds()
+    if left <= 0:
+        raise DeadlineExceeded(f"{deadline_ms} ms passed before this attempt began")
+    return left
+
+
+def await_decision(timeout_ms: int) -> Decision:
+    """Suspends: the process exits, the server holds the run Paused (Suspended) until a resume or the timeout.
+
+    Resumed, the run starts over (cached tasks), this suspend is refused as already fired and
+    returns the stored input; expired, the server fails it, the API re-runs it and no input is stored.
+    """
+    if WAITED_TAG not in flow_run.get_tags():
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(flow_run.get_id(), tags=[*flow_run.get_tags(), WAITED_TAG])
+    return suspend_flow_run(wait_for_input=Decision, timeout=math.ceil(timeout_ms / 1000), key=APPROVAL)
+
+
 @flow(name="invoice", task_runner=ThreadPoolTaskRunner(max_workers=MAX_IN_FLIGHT), persist_result=True)
-def invoice(invoice_id: str, pdf_key: str, accepted_at: int, body_sha256: str | None = None) -> dict:
+def invoice(
+    invoice_id: str,
+    pdf_key: str,
+    accepted_at: int,
+    body_sha256: str | None = None,
+    deadline_ms: int | None = None,
+    approval_timeout_ms: int | None = None,
+) -> dict:
     del body_sha256  # kept only in the run's parameters: the API tells a repeat from another body (409)
-    pages = split(invoice_id, pdf_key)
-    extractions = [f.result() for f in extract.map(unmapped(invoice_id), pages["pages"])]
-    return aggregate(invoice_id, accepted_at, pages["span"], extractions)
+    # Prefect's own flow timeout is fixed at decoration; the run's deadline is the same alarm scope.
+    with timeout(seconds=deadline_left_s(deadline_ms), timeout_exc_type=DeadlineExceeded):
+        pages = split(invoice_id, pdf_key)
+        extractions = [f.result() for f in extract.map(unmapped(invoice_id), pages["pages"])]
+        result = aggregate(invoice_id, accepted_at, pages["span"], extractions)
+    if result["discrepancyCount"] == 0 or not approval_timeout_ms:  # needsApproval (approval.ts)
+        return result
+    decision = await_decision(approval_timeout_ms)
+    return record_decision(invoice_id, result["invoiceKey"], approval_of(decision))
