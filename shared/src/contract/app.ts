@@ -293,7 +293,22 @@ export function createInvoiceApp({
         `the run is ${state.status}, not awaiting_approval`,
       );
     }
-    await orchestrator.approve(id, { approved: parsed.data.approved, note: parsed.data.note ?? null });
+    try {
+      await orchestrator.approve(id, { approved: parsed.data.approved, note: parsed.data.note ?? null });
+    } catch (error) {
+      // The wait may have ended between the read and the decision (its timer fired): then the
+      // engine refuses the event, and the answer is the same as for any run not waiting.
+      const now = await orchestrator.status(id);
+      if (now && now.status !== 'awaiting_approval') {
+        return errorResponse(
+          c,
+          409,
+          'not_awaiting_approval',
+          `the run is ${now.status}, not awaiting_approval`,
+        );
+      }
+      throw error;
+    }
     const statusUrl = `/api/invoices/${id}`;
     c.header('Location', statusUrl);
     return c.json({ id, statusUrl } satisfies AcceptedBody, 202);
