@@ -27,6 +27,32 @@ export function describeProductionBehaviours(target: ProductionTarget) {
   const other = SAMPLES.find((s) => s.name !== three.name)!;
   const mismatch = SAMPLES.find((s) => s.name.includes('mismatch'))!;
 
+  /** The 3-page sample through ?wait=true: a run that is done. */
+  async function finishedRun(apiUrl: string) {
+    const done = await upload(
+      apiUrl,
+      await readFile(three.pdfPath),
+      undefined,
+      `?wait=true&timeoutMs=${timeoutMs}`,
+    );
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    return done;
+  }
+
+  /** A 400 with `code` for this upload, and not one blob written. */
+  async function expectRefusedBeforeStorage(
+    key: string | undefined,
+    headers: Record<string, string>,
+    code: string,
+  ) {
+    const { apiUrl, blobs } = target.stack();
+    const before = await blobs.list('invoices/');
+    const answer = await upload(apiUrl, await readFile(three.pdfPath), key, '', headers);
+    expect(answer.status, JSON.stringify(headers)).toBe(400);
+    expect(answer.body.error.code).toBe(code);
+    expect(await blobs.list('invoices/')).toEqual(before);
+  }
+
   describe(`production behaviours: ${target.name}`, () => {
     it('GET /healthz declares every production behaviour with its engine mechanism', async () => {
       const body = (await (await fetch(`${target.stack().apiUrl}/healthz`)).json()) as HealthBody;
@@ -89,12 +115,7 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       ['a quote', 'a"b'],
     ] as const) {
       it(`an Idempotency-Key with ${label} is a 400 invalid_idempotency_key, and nothing is stored`, async () => {
-        const { apiUrl, blobs } = target.stack();
-        const before = await blobs.list('invoices/');
-        const answer = await upload(apiUrl, await readFile(three.pdfPath), key);
-        expect(answer.status).toBe(400);
-        expect(answer.body.error.code).toBe('invalid_idempotency_key');
-        expect(await blobs.list('invoices/')).toEqual(before);
+        await expectRefusedBeforeStorage(key, {}, 'invalid_idempotency_key');
       });
     }
 
@@ -119,13 +140,7 @@ export function describeProductionBehaviours(target: ProductionTarget) {
 
     it('cancelling a finished run is a 409, an unknown id a 404', { timeout: timeoutMs }, async () => {
       const { apiUrl } = target.stack();
-      const done = await upload(
-        apiUrl,
-        await readFile(three.pdfPath),
-        undefined,
-        `?wait=true&timeoutMs=${timeoutMs}`,
-      );
-      expect(done.status).toBe(200);
+      const done = await finishedRun(apiUrl);
       const finished = await cancel(apiUrl, done.body.id);
       expect(finished.status).toBe(409);
       expect(((await finished.json()) as ErrorBody).error.code).toBe('not_cancellable');
@@ -176,13 +191,7 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       timeout: timeoutMs,
     }, async () => {
       const { apiUrl } = target.stack();
-      const done = await upload(
-        apiUrl,
-        await readFile(three.pdfPath),
-        undefined,
-        `?wait=true&timeoutMs=${timeoutMs}`,
-      );
-      expect(done.status).toBe(200);
+      const done = await finishedRun(apiUrl);
       expect(done.body.invoice?.approval).toBeUndefined();
       const notWaiting = await decide(apiUrl, done.body.id, { approved: true });
       expect(notWaiting.status).toBe(409);
@@ -197,20 +206,13 @@ export function describeProductionBehaviours(target: ProductionTarget) {
     });
 
     it('a run limit header that is not a positive whole number is a 400 invalid_run_limit, and nothing is stored', async () => {
-      const { apiUrl, blobs } = target.stack();
-      const before = await blobs.list('invoices/');
       for (const [header, value] of [
         [DEADLINE_HEADER, 'soon'],
         [APPROVAL_TIMEOUT_HEADER, '0'],
         [DEADLINE_HEADER, '-5'],
       ] as const) {
-        const answer = await upload(apiUrl, await readFile(three.pdfPath), undefined, '', {
-          [header]: value,
-        });
-        expect(answer.status, `${header}: ${value}`).toBe(400);
-        expect(answer.body.error.code).toBe('invalid_run_limit');
+        await expectRefusedBeforeStorage(undefined, { [header]: value }, 'invalid_run_limit');
       }
-      expect(await blobs.list('invoices/')).toEqual(before);
     });
 
     it('a page whose LLM call hangs fails the run with deadline_exceeded past Invoice-Deadline-Ms; the next invoice completes', {
@@ -230,13 +232,7 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       } finally {
         await llm.configure(llmUrl, NEUTRAL);
       }
-      const next = await upload(
-        apiUrl,
-        await readFile(three.pdfPath),
-        undefined,
-        `?wait=true&timeoutMs=${timeoutMs}`,
-      );
-      expect(next.status, JSON.stringify(next.body)).toBe(200);
+      const next = await finishedRun(apiUrl);
       expect(serializeInvoice(next.body.invoice!)).toBe(await readFile(three.goldenPath, 'utf8'));
     });
   });
