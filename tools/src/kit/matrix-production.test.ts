@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ProductionFile, productionSection, workersVerdict } from './matrix-production';
-import { DEFAULT_PRODUCTION } from './production-bench';
+import { costliestKill, DEFAULT_PRODUCTION } from './production-bench';
 import { summarize } from './stats';
 
 const base = {
@@ -39,7 +39,7 @@ describe('production section of the matrix', () => {
       { stack: 'prefect', failed: 'server did not start' },
     ];
     const md = productionSection(files, (s) => s.toUpperCase(), { reference: 'nothing survives' }).join('\n');
-    expect(md).toContain('| TEMPORAL | pass | 3 | pass | pass | 4200 | 2 (5) |');
+    expect(md).toContain('| TEMPORAL | pass | 3 | pass | pass | 4200 (?) | 2 (5) |');
     expect(md).toContain('tie within noise');
     // A pipe in a mechanism would break the table: escaped.
     expect(md).toContain('a signal \\| and a timer');
@@ -54,5 +54,16 @@ describe('production section of the matrix', () => {
     expect(workersVerdict(apart)).toBe('two workers higher (one run)');
     expect(workersVerdict(apart, apart)).toBe('two workers higher (both runs)');
     expect(workersVerdict(apart, overlapping)).toBe('tie within noise');
+  });
+});
+
+describe('the costlier of the two worker kills', () => {
+  it('is a failed one first, else the slower one', () => {
+    const fast = { pass: true, completedAfterKillMs: 400, killed: 'w1' };
+    const slow = { pass: true, completedAfterKillMs: 9000, killed: 'w2' };
+    const failed = { pass: false, error: 'timeout', killed: 'w1' };
+    expect(costliestKill([fast, slow])?.killed).toBe('w2');
+    expect(costliestKill([slow, failed])?.pass).toBe(false);
+    expect(costliestKill([])).toBeUndefined();
   });
 });
