@@ -80,11 +80,13 @@ export type ProcessStatus = {
  * With INVOICE_TRACE_CONNECT_DIR set (the no-outbound test), every process runs under
  * `strace -f -e trace=connect`, appending to <dir>/<process>.trace, so each connect(2) of the
  * process or any of its children and threads is on record under the process's name.
+ * --seccomp-bpf stops the tracee only at connect(2), not at every syscall: the same record, and
+ * Prefect's Python start-up no longer runs four times slower under the tracer.
  */
 function traced(p: ProcessSpec, dir: string | undefined): [string, string[]] {
   if (!dir) return [p.command, p.args ?? []];
   const out = join(dir, `${p.name}.trace`);
-  return ['strace', ['-f', '-qq', '-A', '-e', 'trace=connect', '-o', out, p.command, ...(p.args ?? [])]];
+  return ['strace', ['-f', '--seccomp-bpf', '-qq', '-A', '-e', 'trace=connect', '-o', out, p.command, ...(p.args ?? [])]];
 }
 
 /**

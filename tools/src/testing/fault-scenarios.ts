@@ -132,8 +132,17 @@ export type OneOfTwoWorkers = {
   final: StatusBody;
   /** the invoice is byte for byte the golden one */
   golden: boolean;
-  /** the mock LLM's calls in flight when the worker died */
+  /** the mock LLM's calls in flight just after the kill (it still serves the dead worker's) */
   inFlightAtKill: number;
+  /** pages with an LLM call started by the kill: the only work the dead worker can have held */
+  pagesCalledByKill: number;
+  /**
+   * pages extracted twice although their first call came after the kill: work the survivor
+   * did twice on its own. A finished call whose result died with the worker is re-run at least
+   * once (at-least-once), so duplicates are bounded by pages called by the kill, not by the
+   * calls still in flight at it.
+   */
+  duplicatedAfterKill: string[];
   /** kill to the run's end */
   completedAfterKillMs: number;
   llmCalls: number;
@@ -154,9 +163,11 @@ export async function oneOfTwoWorkersKilled(
   try {
     const id = await submit(handle.apiUrl, sample(50));
     await untilInFlight(handle.llmUrl, 2);
-    const inFlightAtKill = (await mockLlm.metrics(handle.llmUrl)).inFlight;
     await handle.kill(worker, 'SIGKILL');
     const killedAt = Date.now();
+    // Read after the kill: calls the survivor starts in between only widen the bound.
+    const atKill = await mockLlm.metrics(handle.llmUrl);
+    const calledByKill = new Set(Object.keys(atKill.callsPerPage));
     const final = await until(handle.apiUrl, id, timeoutMs);
     const completedAfterKillMs = Date.now() - killedAt;
     const m = await mockLlm.metrics(handle.llmUrl);
@@ -166,7 +177,11 @@ export async function oneOfTwoWorkersKilled(
     return {
       final,
       golden,
-      inFlightAtKill,
+      inFlightAtKill: atKill.inFlight,
+      pagesCalledByKill: calledByKill.size,
+      duplicatedAfterKill: Object.entries(m.successesPerPage)
+        .filter(([page, n]) => n > 1 && !calledByKill.has(page))
+        .map(([page]) => page),
       completedAfterKillMs,
       llmCalls: m.totalCalls,
       duplicates: m.duplicateSuccesses,
