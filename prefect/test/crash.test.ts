@@ -4,9 +4,9 @@ import { SPLIT_RETRY_POLICY } from '@invoice/shared/flow/split-policy';
 import { mockLlm } from '@invoice/tools/mock-llm/remote';
 import {
   expectApprovalSurvivesRestart,
+  expectOnlyKilledWorkRepeated,
   expectOverBudgetNotRetried,
   expectPoisonPillFails,
-  expectOnlyKilledWorkRepeated,
   oneOfTwoWorkersKilled,
 } from '@invoice/tools/testing/stack-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

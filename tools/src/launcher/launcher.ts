@@ -86,7 +86,10 @@ export type ProcessStatus = {
 function traced(p: ProcessSpec, dir: string | undefined): [string, string[]] {
   if (!dir) return [p.command, p.args ?? []];
   const out = join(dir, `${p.name}.trace`);
-  return ['strace', ['-f', '--seccomp-bpf', '-qq', '-A', '-e', 'trace=connect', '-o', out, p.command, ...(p.args ?? [])]];
+  return [
+    'strace',
+    ['-f', '--seccomp-bpf', '-qq', '-A', '-e', 'trace=connect', '-o', out, p.command, ...(p.args ?? [])],
+  ];
 }
 
 /**
