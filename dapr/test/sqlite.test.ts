@@ -22,11 +22,6 @@ beforeEach(async () => {
   await mockLlm.neutral(stack.handle.llmUrl);
 });
 
-describeConformance({
-  name: 'dapr (state.sqlite)',
-  stack: () => ({ apiUrl: stack.handle.apiUrl, llmUrl: stack.handle.llmUrl, blobs: stack.blobs }),
-});
-
 async function untilLlmIdle(llmUrl: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while ((await mockLlm.metrics(llmUrl)).inFlight > 0) {
@@ -45,9 +40,8 @@ describe('dapr fan-out', () => {
       timeout: 300_000,
     }, async () => {
       const { apiUrl, llmUrl } = stack.handle;
-      // The conformance deadline check leaves its hung LLM call running: Dapr cannot cancel an
-      // activity, so it ends only at the LLM attempt timeout (30 s). Counted here, it would be
-      // a 51st call in flight: wait for the LLM to be idle first.
+      // The in-flight count starts from an idle LLM (the conformance suite, with its hung call,
+      // runs after this; the guard keeps the count honest if the order changes).
       await untilLlmIdle(llmUrl);
       // Capped, the LLM's own queue keeps C calls busy, so a shorter latency suffices.
       await mockLlm.configure(llmUrl, {
@@ -109,4 +103,12 @@ describe('dapr engine-only mode', () => {
     };
     expect(instance).toMatchObject({ workflowName: WORKFLOW_NAME, runtimeStatus: 'COMPLETED' });
   });
+});
+
+// Last in this file: its deadline check leaves a hung LLM call running until the LLM client's
+// 30 s attempt timeout (the engine cannot stop a running activity), which the in-flight counts
+// above would otherwise have had to wait out.
+describeConformance({
+  name: 'dapr (state.sqlite)',
+  stack: () => ({ apiUrl: stack.handle.apiUrl, llmUrl: stack.handle.llmUrl, blobs: stack.blobs }),
 });

@@ -221,14 +221,18 @@ export function describeProductionBehaviours(target: ProductionTarget) {
       const { apiUrl, llmUrl } = target.stack();
       await llm.configure(llmUrl, { ...NEUTRAL, hangPages: [2] });
       try {
-        // Far below one hung attempt (the LLM policy's 30 s timeout), so only the deadline can end it.
+        const hungBefore = (await llm.metrics(llmUrl)).failures.hang;
+        // Far below one hung attempt (the LLM policy's 30 s timeout), so only the deadline can end
+        // it; still several times what the slowest stack (Prefect) takes to reach its extract.
         const { status, body } = await upload(apiUrl, await readFile(three.pdfPath), undefined, '', {
-          [DEADLINE_HEADER]: '10000',
+          [DEADLINE_HEADER]: '5000',
         });
         expect(status).toBe(202);
         const end = await untilFinal(apiUrl, body.id, timeoutMs);
         expect(end.status).toBe('failed');
         expect(end.error).toMatch(/deadline_exceeded/);
+        // The deadline ended a run that was waiting on the hung page, not one still splitting.
+        expect((await llm.metrics(llmUrl)).failures.hang).toBeGreaterThan(hungBefore);
       } finally {
         await llm.configure(llmUrl, NEUTRAL);
       }
