@@ -46,6 +46,14 @@ describe('production section of the matrix', () => {
     expect(md).toContain('| REFERENCE | pass | 3 | **fail** (the run is gone) | n/a (one process) |');
     expect(md).toContain('PREFECT: the run could not complete: server did not start');
     expect(md).toContain('- **REFERENCE**: nothing survives');
+    // A kill recorded before pagesCalledByKill existed read in-flight before the SIGKILL: said.
+    expect(md).toContain('just before the SIGKILL');
+    const current = files.map((f) =>
+      'twoWorkersKill' in f && f.twoWorkersKill
+        ? { ...f, twoWorkersKill: { ...f.twoWorkersKill, pagesCalledByKill: 5 } }
+        : f,
+    );
+    expect(productionSection(current, (x) => x, {}).join('\n')).not.toContain('just before the SIGKILL');
   });
 
   it('states a worker ranking only where both runs hold it', () => {

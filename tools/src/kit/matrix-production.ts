@@ -157,6 +157,13 @@ export function productionSection(
       '',
     );
   }
+  const kills = ok.flatMap((r) => [r.twoWorkersKill, second.get(r.stack)?.twoWorkersKill]);
+  if (kills.some((k) => k && k.pagesCalledByKill === undefined)) {
+    out.push(
+      'In flight at kill: a run without `pagesCalledByKill` in its JSON read the mock LLM just before the SIGKILL, which undercounts while the fan-out is still ramping up; the kit and the tests now read it just after, and pass a kill only if every page extracted twice had an LLM call by the kill ([fault-scenarios.ts](../tools/src/testing/fault-scenarios.ts)).',
+      '',
+    );
+  }
   const failed = files.filter((f): f is { stack: string; failed: string } => 'failed' in f);
   for (const f of failed)
     out.push(`- ${label(f.stack)}: the run could not complete: ${escapeCell(f.failed)}`);

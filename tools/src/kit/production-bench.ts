@@ -7,6 +7,7 @@ import {
   approvalAcrossRestart,
   type OneOfTwoWorkers,
   oneOfTwoWorkersKilled,
+  onlyKilledWorkRepeated,
 } from '../testing/fault-scenarios';
 import { capSettings, isStandIn } from './bench-settings';
 import { closedLoop, stepStats } from './closed-loop';
@@ -227,7 +228,7 @@ export async function runProductionBench(stack: string, o: ProductionOptions = D
       kills.push(
         await checked('two workers, one killed', async () => {
           const { final, ...r } = await oneOfTwoWorkersKilled(two!, killed, o.timeoutMs);
-          return { ...r, finalStatus: final.status, killed, pass: r.golden };
+          return { ...r, finalStatus: final.status, killed, pass: r.golden && onlyKilledWorkRepeated(r) };
         }),
       );
       await two.restart(killed);

@@ -149,6 +149,10 @@ export type OneOfTwoWorkers = {
   duplicates: number;
 };
 
+/** The kill repeated only work begun before it: at most one repeat per page called by then. */
+export const onlyKilledWorkRepeated = (r: Omit<OneOfTwoWorkers, 'final'>) =>
+  r.duplicatedAfterKill.length === 0 && r.duplicates <= r.pagesCalledByKill;
+
 /**
  * Issue 16's two-worker check: a 50-page invoice in its fan-out, one of the two workers that run
  * extract SIGKILLed (and left dead): the other must finish the run. Reports what it cost.

@@ -19,6 +19,7 @@ export {
   decide,
   type OneOfTwoWorkers,
   oneOfTwoWorkersKilled,
+  onlyKilledWorkRepeated,
   restartEveryProcess,
   sample,
   submit,
@@ -30,6 +31,7 @@ import {
   approvalAcrossRestart,
   type OneOfTwoWorkers,
   oneOfTwoWorkersKilled,
+  onlyKilledWorkRepeated,
   sample,
   submit,
   until,
@@ -269,10 +271,11 @@ export async function expectApprovalSurvivesRestart(handle: StackHandle, label: 
   return result;
 }
 
-/** The kill repeated only work begun before it: at most one repeat per page called by then. */
+/** onlyKilledWorkRepeated, asserted so a failure shows which number broke it. */
 export function expectOnlyKilledWorkRepeated(result: OneOfTwoWorkers) {
   expect(result.duplicatedAfterKill).toEqual([]);
   expect(result.duplicates).toBeLessThanOrEqual(result.pagesCalledByKill);
+  expect(onlyKilledWorkRepeated(result)).toBe(true);
 }
 
 /**
