@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   closedLoop,
   findKnee,
+  overlapRate,
   pastKnee,
   type RequestRecord,
   runsWithin,
@@ -52,6 +53,32 @@ describe('stepStats: rates from known start and end times', () => {
   it('a 1.9 s run of 12 requests is 12 / 1.9 per second, not 12 / 2', () => {
     const records = Array.from({ length: 12 }, (_, i) => rec(0, 100 + i * 150));
     expect(stepStats(records, { from: 0, to: 1_900 }).perSec).toBe(6.316);
+  });
+});
+
+describe('overlapRate: requests by their time inside the window', () => {
+  it('8 clients busy with 32 s requests: 8 / 32 per second, wherever the waves of completions fall', () => {
+    const waves = (offset: number) =>
+      Array.from({ length: 8 }, () =>
+        [-1, 0, 1, 2].map((i) => rec(offset + i * 32_000, offset + (i + 1) * 32_000)),
+      ).flat();
+    const window = { from: 3_000, to: 33_000 };
+    for (const offset of [0, 1_500, 20_000]) expect(overlapRate(waves(offset), window)).toBe(0.25);
+    // Counting completions, the same load reads 8 or 0 in the 30 s window.
+    expect(stepStats(waves(0), window).perSec).toBe(0.267);
+    expect(stepStats(waves(1_500), window).perSec).toBe(0);
+  });
+
+  it('leaves out failed requests and what lies outside the window', () => {
+    const records = [
+      rec(0, 2_000),
+      rec(2_000, 4_000, false, 'http_502'),
+      rec(4_000, 6_000),
+      rec(6_000, 8_000),
+    ];
+    // Half of the first, none of the failed one, all of the third, none of the fourth: 1.5 in 5 s.
+    expect(overlapRate(records, { from: 1_000, to: 6_000 })).toBe(0.3);
+    expect(() => overlapRate(records, { from: 1_000, to: 1_000 })).toThrow(/positive length/);
   });
 });
 

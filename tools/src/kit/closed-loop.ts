@@ -129,6 +129,25 @@ export function stepStats(records: readonly RequestRecord[], window: Window, buc
   };
 }
 
+/**
+ * Correct requests per second of a closed loop, by the time each spent inside the window:
+ * every correct request adds the share of its duration that overlaps the window. Counting
+ * completions instead quantizes when a request takes about as long as the window (8 clients
+ * whose invoices take 30 s, all started together, finish in waves: a 30 s window holds 8 of
+ * them or none). With every client busy for the whole window, this is Little's law, N / R.
+ */
+export function overlapRate(records: readonly RequestRecord[], window: Window): number {
+  const windowMs = window.to - window.from;
+  if (windowMs <= 0) throw new Error('the window must have a positive length');
+  let work = 0;
+  for (const r of records) {
+    const duration = r.finishedAt - r.startedAt;
+    const inside = Math.min(r.finishedAt, window.to) - Math.max(r.startedAt, window.from);
+    if (r.ok && inside > 0 && duration > 0) work += inside / duration;
+  }
+  return round(work / (windowMs / 1000), 3);
+}
+
 export type KneeCandidate = { clients: number; perSec: number; p99: number };
 
 /**

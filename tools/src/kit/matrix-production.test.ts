@@ -46,6 +46,8 @@ describe('production section of the matrix', () => {
     expect(md).toContain('| REFERENCE | pass | 3 | **fail** (the run is gone) | n/a (one process) |');
     expect(md).toContain('PREFECT: the run could not complete: server did not start');
     expect(md).toContain('- **REFERENCE**: nothing survives');
+    // Rounds without completedPerSec counted completions; the rate's method is said either way.
+    expect(md).toContain('the invoices completed inside the window');
     // A kill recorded before pagesCalledByKill existed read in-flight before the SIGKILL: said.
     expect(md).toContain('just before the SIGKILL');
     const current = files.map((f) =>
@@ -54,6 +56,18 @@ describe('production section of the matrix', () => {
         : f,
     );
     expect(productionSection(current, (x) => x, {}).join('\n')).not.toContain('just before the SIGKILL');
+    const overlap = files.map((f) =>
+      'throughput' in f && f.throughput
+        ? {
+            ...f,
+            throughput: {
+              ...f.throughput,
+              rounds: [{ workers: 1 as const, perSec: 1, completedPerSec: 0, p50Ms: 1, p99Ms: 1, errors: 0 }],
+            },
+          }
+        : f,
+    );
+    expect(productionSection(overlap, (x) => x, {}).join('\n')).toContain('Little’s law');
   });
 
   it('states a worker ranking only where both runs hold it', () => {

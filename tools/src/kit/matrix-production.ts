@@ -153,6 +153,9 @@ export function productionSection(
       `Throughput: ${t.clients} closed-loop clients posting ${t.pages}-page invoices, LLM ${t.llm} (the saturation setting), ` +
         `${ok.find((r) => r.throughput)?.options.rounds ?? '?'} rounds per worker count interleaved ABBA on two running instances, ` +
         `${t.stepSeconds} s counted per step (Prefect ${Math.max(t.stepSeconds, 30)} s); the median and the interval of the rounds. ` +
+        (t.rounds.some((x) => x.completedPerSec !== undefined)
+          ? 'A round counts each correct invoice by the share of its time inside the window (Little’s law for a closed loop), so an invoice about as long as the window does not count as all or nothing. '
+          : 'A round counts the invoices completed inside the window. ') +
         'The common cap of 256 activities applies per worker, so two workers may run twice as many; the LLM cap C bounds both.',
       '',
     );
