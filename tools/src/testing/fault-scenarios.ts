@@ -132,9 +132,9 @@ export type OneOfTwoWorkers = {
   final: StatusBody;
   /** the invoice is byte for byte the golden one */
   golden: boolean;
-  /** the mock LLM's calls in flight just after the kill (it still serves the dead worker's) */
+  /** the mock LLM's calls in flight just after the kill (KILL_SETTLE_MS; it still serves the dead worker's) */
   inFlightAtKill: number;
-  /** pages with an LLM call started by the kill: the only work the dead worker can have held */
+  /** pages with an LLM call started by just after the kill: all the work the dead worker can have held */
   pagesCalledByKill: number;
   /**
    * pages extracted twice although their first call came after the kill: work the survivor
@@ -148,6 +148,9 @@ export type OneOfTwoWorkers = {
   llmCalls: number;
   duplicates: number;
 };
+
+/** Loopback delivery of a request sent just before a SIGKILL takes far less; a loaded machine, more. */
+const KILL_SETTLE_MS = 250;
 
 /** The kill repeated only work begun before it: at most one repeat per page called by then. */
 export const onlyKilledWorkRepeated = (r: Omit<OneOfTwoWorkers, 'final'>) =>
@@ -169,7 +172,9 @@ export async function oneOfTwoWorkersKilled(
     await untilInFlight(handle.llmUrl, 2);
     await handle.kill(worker, 'SIGKILL');
     const killedAt = Date.now();
-    // Read after the kill: calls the survivor starts in between only widen the bound.
+    // Read a moment after the kill, so a call the dead worker sent just before it has reached
+    // the mock; calls the survivor starts meanwhile only widen the bound.
+    await sleep(KILL_SETTLE_MS);
     const atKill = await mockLlm.metrics(handle.llmUrl);
     const calledByKill = new Set(Object.keys(atKill.callsPerPage));
     const final = await until(handle.apiUrl, id, timeoutMs);
