@@ -115,7 +115,7 @@ export function productionSection(
         'approval after SIGKILL of every process',
         'one of two extract workers SIGKILLed (each in turn; the costlier shown)',
         'kill → end ms',
-        'duplicate LLM calls (in flight at kill)',
+        'duplicate LLM calls (pages called by the kill, the bound)',
         'invoices/s, 1 worker',
         'invoices/s, 2 workers',
         '2 vs 1 worker',
@@ -138,7 +138,7 @@ export function productionSection(
           both(r, r2, approval),
           k ? both(k, k2, (x) => verdict(x.pass)) : noSecond,
           k ? both(k, k2, (x) => `${x.completedAfterKillMs ?? '-'} (${x.killed ?? '?'})`) : '-',
-          k ? both(k, k2, (x) => `${x.duplicates ?? '-'} (${x.inFlightAtKill ?? '-'})`) : '-',
+          k ? both(k, k2, (x) => `${x.duplicates ?? '-'} (${x.pagesCalledByKill ?? '-'})`) : '-',
           t ? both(t, t2, (x) => formatSummary(x.oneWorker)) : '-',
           t ? both(t, t2, (x) => formatSummary(x.twoWorkers)) : '-',
           t ? workersVerdict(t, t2) : '-',
@@ -163,7 +163,7 @@ export function productionSection(
   const kills = ok.flatMap((r) => [r.twoWorkersKill, second.get(r.stack)?.twoWorkersKill]);
   if (kills.some((k) => k && k.pagesCalledByKill === undefined)) {
     out.push(
-      'In flight at kill: a run without `pagesCalledByKill` in its JSON read the mock LLM just before the SIGKILL, which undercounts while the fan-out is still ramping up; the kit and the tests now read it just after, and pass a kill only if every page extracted twice had an LLM call by the kill ([fault-scenarios.ts](../tools/src/testing/fault-scenarios.ts)).',
+      'A kill shown with `(-)` comes from a run without `pagesCalledByKill`: it read the calls in flight just before the SIGKILL and passed on a golden invoice alone. The kit and the tests now pass a kill only if every page extracted twice had an LLM call by just after the kill ([fault-scenarios.ts](../tools/src/testing/fault-scenarios.ts)).',
       '',
     );
   }
